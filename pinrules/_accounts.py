@@ -1,0 +1,42 @@
+"""The accounts file of `pinrules lint --accounts`: account ids mapped to their defaults.
+
+    acc_main:
+      defaultBoardId: "549755885175"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ._documents import ParseError, read_document
+from ._errors import UsageError
+
+_FIELDS = {"defaultBoardId": str}
+
+
+def load_accounts(path: str) -> dict[str, dict[str, Any]]:
+    """Read and check an accounts file; raise UsageError naming the file and place."""
+    try:
+        document = read_document(path, Path(path).read_bytes())
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read the accounts file ({error.strerror})") from None
+    except ParseError as error:
+        raise UsageError(f"{path}:{error.line}:{error.column}: {error.message}") from None
+    accounts = document.value
+    if not isinstance(accounts, dict):
+        raise UsageError(f"{path}:1:1: an accounts file maps account ids to their defaults, "
+                         "e.g. {\"acc_main\": {\"defaultBoardId\": \"549755885175\"}}")
+    for account_id, defaults in accounts.items():
+        line, column = document.position((account_id,))
+        where = f"{path}:{line}:{column}"
+        if not isinstance(defaults, dict):
+            raise UsageError(f"{where}: account {account_id!r} must map to an object of defaults")
+        for name, value in defaults.items():
+            expected = _FIELDS.get(name)
+            if expected is None:
+                raise UsageError(f"{where}: unknown account setting {name!r}; "
+                                 f"known: {', '.join(_FIELDS)}")
+            if not isinstance(value, expected):
+                raise UsageError(f"{where}: {name!r} of {account_id!r} must be a string")
+    return accounts

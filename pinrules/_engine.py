@@ -1,0 +1,79 @@
+"""`Preflight`: the rules, compiled once, run over posts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ._compiler import compile_rules
+from ._diagnostic import Diagnostic
+from ._documents import Document
+from ._pointer import to_pointer
+from ._rules import Rule, load_rules
+from ._selection import Selection
+
+
+class Preflight:
+    """Checks posts against the built-in rules plus any rule directories given.
+
+    >>> Preflight().check({"media": []})[0].rule
+    'pinterest.board.required'
+    """
+
+    def __init__(
+        self,
+        rule_dirs: Sequence[str | os.PathLike[str]] = (),
+        *,
+        select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        builtin: bool = True,
+    ) -> None:
+        self.all_rules: list[Rule] = load_rules(rule_dirs, builtin=builtin)
+        selection = Selection(tuple(select), tuple(ignore))
+        self.rules: list[Rule] = [r for r in self.all_rules if selection.includes(r.code)]
+        self._static = [r for r in self.rules if r.phase == "static"]
+        self._run = compile_rules(self._static)
+
+    def rule(self, code: str) -> Rule | None:
+        return next((r for r in self.all_rules if r.code == code), None)
+
+    def check(self, post: Any, account: Any = None) -> list[Diagnostic]:
+        """The static phase: diagnostics in rule-code order, then in document order per rule.
+
+        Total: any JSON value in, a list out; never raises for the post's content.
+        """
+        findings = self._run(post, account)
+        if not findings:
+            return []
+        rules = self._static
+        return [
+            Diagnostic(
+                rule=rules[index].code,
+                severity=rules[index].severity,
+                message=rules[index].render_message(value, key),
+                fix=rules[index].fix,
+                pointer=to_pointer(pointer),
+            )
+            for index, pointer, value, key in findings
+        ]
+
+    def check_document(self, document: Document, account: Any = None) -> list[Diagnostic]:
+        """Like `check`, with each diagnostic placed at its line and column in the file."""
+        findings = self._run(document.value, account)
+        rules = self._static
+        diagnostics = []
+        for index, pointer, value, key in findings:
+            line, column = document.position(pointer)
+            rule = rules[index]
+            diagnostics.append(Diagnostic(
+                rule=rule.code,
+                severity=rule.severity,
+                message=rule.render_message(value, key),
+                fix=rule.fix,
+                pointer=to_pointer(pointer),
+                file=document.name,
+                line=line,
+                column=column,
+            ))
+        return diagnostics

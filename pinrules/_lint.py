@@ -1,0 +1,94 @@
+"""A lint run: find the post files, read each one, check it, collect the diagnostics."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._diagnostic import Diagnostic
+from ._documents import Document, ParseError, read_document
+from ._engine import Preflight
+from ._errors import UsageError
+
+POST_SUFFIXES = (".json", ".yaml", ".yml")
+_SKIPPED_DIRS = {"node_modules", "__pycache__"}
+
+
+@dataclass
+class LintResult:
+    files: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def find_post_files(paths: Iterable[str]) -> list[str]:
+    """Files named directly, plus the post files inside folders (hidden folders skipped)."""
+    found: list[str] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found.extend(_walk(path))
+        elif path.exists() or path.is_symlink():
+            found.append(name)
+        else:
+            raise UsageError(f"{name}: no such file or folder")
+    return list(dict.fromkeys(found))  # a file named twice is linted once
+
+
+def _walk(root: Path) -> Iterator[str]:
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+        for file in sorted(files):
+            if file.endswith(POST_SUFFIXES):
+                yield os.path.join(directory, file)
+
+
+def read_post_file(name: str) -> Document | Diagnostic:
+    """The parsed file, or the diagnostic that says why it cannot be used."""
+    try:
+        data = Path(name).read_bytes()
+    except OSError as error:
+        return _file_diagnostic("post.unreadable", name, f"cannot open the file: {error.strerror}",
+                                "Check that the file exists and that you may read it.")
+    try:
+        return read_document(name, data)
+    except ParseError as error:
+        return _file_diagnostic("post.parse_error", name, error.message,
+                                "Fix the file at this line and column.", error.line, error.column)
+
+
+def _file_diagnostic(rule: str, name: str, message: str, fix: str, line: int = 1,
+                     column: int = 1) -> Diagnostic:
+    from ._diagnostic import Severity  # noqa: PLC0415
+
+    return Diagnostic(rule, Severity.ERROR, message, fix, "", name, line, column)
+
+
+def account_for(post: Any, accounts: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    account_id = post.get("accountId") if isinstance(post, dict) else None
+    return accounts.get(account_id) if isinstance(account_id, str) else None
+
+
+def lint(files: Iterable[str], preflight: Preflight,
+         accounts: dict[str, dict[str, Any]] | None = None) -> LintResult:
+    result = LintResult()
+    codes = {rule.code for rule in preflight.rules}
+    for name in files:
+        result.files += 1
+        document = read_post_file(name)
+        if isinstance(document, Diagnostic):
+            if document.rule in codes:
+                result.diagnostics.append(document)
+            continue
+        result.diagnostics.extend(
+            preflight.check_document(document, account_for(document.value, accounts or {}))
+        )
+    # shown by file, then place in the file, then code: the order an editor walks them
+    result.diagnostics.sort(key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.rule))
+    return result
