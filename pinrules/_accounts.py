@@ -1,7 +1,7 @@
 """The accounts file of `pinrules lint --accounts`: account ids mapped to their defaults.
 
-    acc_main:
-      defaultBoardId: "549755885175"
+acc_main:
+  defaultBoardId: "549755885175"
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ def load_accounts(path: str) -> dict[str, dict[str, Any]]:
         raise UsageError(f"{path}:{error.line}:{error.column}: {error.message}") from None
     accounts = document.value
     if not isinstance(accounts, dict):
-        raise UsageError(f"{path}:1:1: an accounts file maps account ids to their defaults, "
-                         "e.g. {\"acc_main\": {\"defaultBoardId\": \"549755885175\"}}")
+        raise UsageError(
+            f"{path}:1:1: an accounts file maps account ids to their defaults, "
+            'e.g. {"acc_main": {"defaultBoardId": "549755885175"}}'
+        )
     for account_id, defaults in accounts.items():
         line, column = document.position((account_id,))
         where = f"{path}:{line}:{column}"
@@ -35,8 +37,9 @@ def load_accounts(path: str) -> dict[str, dict[str, Any]]:
         for name, value in defaults.items():
             expected = _FIELDS.get(name)
             if expected is None:
-                raise UsageError(f"{where}: unknown account setting {name!r}; "
-                                 f"known: {', '.join(_FIELDS)}")
+                raise UsageError(
+                    f"{where}: unknown account setting {name!r}; known: {', '.join(_FIELDS)}"
+                )
             if not isinstance(value, expected):
                 raise UsageError(f"{where}: {name!r} of {account_id!r} must be a string")
     return accounts

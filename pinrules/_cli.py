@@ -19,19 +19,39 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     from ._reporters import REPORTER_BY_NAME  # noqa: PLC0415
 
-    parser = _Parser(prog="pinrules", description="Check Pinterest posts before they are published.")
+    parser = _Parser(
+        prog="pinrules", description="Check Pinterest posts before they are published."
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     lint = commands.add_parser("lint", help="check post files (JSON or YAML) and folders of them")
     lint.add_argument("paths", nargs="+", metavar="PATH", help="post files or folders")
     lint.add_argument("--format", choices=sorted(REPORTER_BY_NAME), default="text")
-    lint.add_argument("--accounts", metavar="FILE",
-                      help="YAML/JSON file mapping accountId to {defaultBoardId: ...}")
-    lint.add_argument("--select", action="append", default=[], metavar="CODE",
-                      help="run only these codes or prefixes (repeatable, or comma-separated)")
-    lint.add_argument("--ignore", action="append", default=[], metavar="CODE",
-                      help="skip these codes or prefixes (repeatable, or comma-separated)")
-    lint.add_argument("--rules-dir", action="append", default=[], metavar="DIR",
-                      help="add the rule files of DIR to the built-in rules")
+    lint.add_argument(
+        "--accounts",
+        metavar="FILE",
+        help="YAML/JSON file mapping accountId to {defaultBoardId: ...}",
+    )
+    lint.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="run only these codes or prefixes (repeatable, or comma-separated)",
+    )
+    lint.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="skip these codes or prefixes (repeatable, or comma-separated)",
+    )
+    lint.add_argument(
+        "--rules-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="add the rule files of DIR to the built-in rules",
+    )
     return parser
 
 
@@ -48,7 +68,9 @@ def _lint(args: argparse.Namespace) -> int:
 
     files = find_post_files(args.paths)
     try:
-        preflight = Preflight(args.rules_dir, select=_codes(args.select), ignore=_codes(args.ignore))
+        preflight = Preflight(
+            args.rules_dir, select=_codes(args.select), ignore=_codes(args.ignore)
+        )
     except RuleFileError as error:
         raise UsageError(f"broken rule file: {error}") from None
     accounts = load_accounts(args.accounts) if args.accounts else {}

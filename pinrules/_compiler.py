@@ -30,7 +30,7 @@ from ._conditions import (
     json_in,
     types_match_key,
 )
-from ._pointer import MISSING, WILDCARD, Path, step
+from ._pointer import MISSING, WILDCARD, Path, located, step
 from ._rules import Rule
 
 Finding = tuple[int, tuple[str | int, ...], Any, str | int | None]
@@ -58,6 +58,7 @@ class _Writer:
             "_json_equal": json_equal,
             "_json_in": json_in,
             "_types_match_key": types_match_key,
+            "_located": located,
         }
         self._names = 0
 
@@ -85,7 +86,7 @@ def compile_rules(rules: Sequence[Rule]) -> CompiledRules:
             _compile_rule(writer, index, rule)
     writer.emit(1, "return out")
     namespace = dict(writer.constants)
-    exec(compile("\n".join(writer.lines), "<pinrules rules>", "exec"), namespace)  # noqa: S102
+    exec(compile("\n".join(writer.lines), "<pinrules rules>", "exec"), namespace)
     run: CompiledRules = namespace["run"]
     return run
 
@@ -117,8 +118,11 @@ def _compile_rule(writer: _Writer, index: int, rule: Rule) -> None:
             reported = _lookup(writer, depth + 1, rule.at, bases)
             writer.emit(depth + 1, f"if {reported} is _M: {reported} = {subject}")
             reported_key = repr(rule.at.tokens[-1])
-        writer.emit(depth + 1, f"add(({index}, {_report_pointer(writer, rule.at, pointer)}, "
-                               f"{reported}, {reported_key}))")
+        writer.emit(
+            depth + 1,
+            f"add(({index}, {_report_pointer(rule.at, subject, pointer)}, "
+            f"{reported}, {reported_key}))",
+        )
 
 
 def _compile_given(writer: _Writer, tokens: tuple[str, ...]) -> tuple[int, str, list[str], str]:
@@ -131,8 +135,11 @@ def _compile_given(writer: _Writer, tokens: tuple[str, ...]) -> tuple[int, str, 
         child = writer.variable()
         if token == WILDCARD:
             member = writer.variable()
-            writer.emit(depth, f"for {member}, {child} in ({node}.items() if isinstance({node}, dict) "
-                               f"else enumerate({node}) if isinstance({node}, list) else ()):")
+            writer.emit(
+                depth,
+                f"for {member}, {child} in ({node}.items() if isinstance({node}, dict) "
+                f"else enumerate({node}) if isinstance({node}, list) else ()):",
+            )
             depth += 1
             pointer.append(member)
             key = member
@@ -141,7 +148,11 @@ def _compile_given(writer: _Writer, tokens: tuple[str, ...]) -> tuple[int, str, 
         _emit_step(writer, depth, child, node, token)
         writer.emit(depth, f"if {child} is not _M:")
         depth += 1
-        pointer.append(repr(token))
+        pointer.append(
+            f"(int({token!r}) if isinstance({node}, list) else {token!r})"
+            if token.isdigit()
+            else repr(token)
+        )
         key = repr(token)
         node = child
     return depth, node, pointer, key
@@ -151,26 +162,39 @@ def _emit_step(writer: _Writer, depth: int, target: str, node: str, token: str) 
     if token.isdigit():  # may index an array: the general step knows both cases
         writer.emit(depth, f"{target} = _step({node}, {token!r})")
     else:
-        writer.emit(depth, f"{target} = {node}.get({token!r}, _M) if isinstance({node}, dict) else _M")
+        writer.emit(
+            depth, f"{target} = {node}.get({token!r}, _M) if isinstance({node}, dict) else _M"
+        )
 
 
-def _report_pointer(writer: _Writer, at: Path | None, subject_pointer: list[str]) -> str:
-    if at is None:
-        parts = subject_pointer
-    elif at.base == "post":
-        parts = [repr(t) for t in at.tokens]
-    else:
-        parts = subject_pointer + [repr(t) for t in at.tokens]
-    return "(" + "".join(f"{p}, " for p in parts) + ")"
+def _report_pointer(at: Path | None, subject: str, subject_pointer: list[str]) -> str:
+    pointer = "(" + "".join(f"{p}, " for p in subject_pointer) + ")"
+    if at is None or not at.tokens:
+        return pointer if at is None or at.base == "subject" else "()"
+    located = (
+        f"_located(post, {at.tokens!r})"
+        if at.base == "post"
+        else f"_located({subject}, {at.tokens!r})"
+    )
+    return located if at.base == "post" else f"{pointer} + {located}"
 
 
-def _condition(writer: _Writer, depth: int, condition: Condition, bases: dict[str, str],
-               key: str) -> str:
+def _condition(
+    writer: _Writer, depth: int, condition: Condition, bases: dict[str, str], key: str
+) -> str:
     """Emit the lookups a condition needs and return it as one boolean expression."""
     if isinstance(condition, AllOf):
-        return "(" + " and ".join(_condition(writer, depth, c, bases, key) for c in condition.items) + ")"
+        return (
+            "("
+            + " and ".join(_condition(writer, depth, c, bases, key) for c in condition.items)
+            + ")"
+        )
     if isinstance(condition, AnyOf):
-        return "(" + " or ".join(_condition(writer, depth, c, bases, key) for c in condition.items) + ")"
+        return (
+            "("
+            + " or ".join(_condition(writer, depth, c, bases, key) for c in condition.items)
+            + ")"
+        )
     if isinstance(condition, Not):
         return f"(not {_condition(writer, depth, condition.item, bases, key)})"
     return _leaf(writer, condition, _lookup(writer, depth, condition.path, bases), key)
@@ -210,13 +234,16 @@ def _leaf(writer: _Writer, leaf: Leaf, v: str, key: str) -> str:
     if op == "maximum":
         return f"(not _is_number({v}) or {v} <= {writer.constant(arg)})"
     if op == "pattern":
-        return f"(not isinstance({v}, str) or {writer.constant(re.compile(arg))}.search({v}) is not None)"
+        regex = writer.constant(re.compile(arg))
+        return f"(not isinstance({v}, str) or {regex}.search({v}) is not None)"
     if op == "format":
         return f"(not isinstance({v}, str) or {writer.constant(FORMATS[arg])}({v}))"
     if op == "key_in":
         return f"(not isinstance({key}, str) or {key} in {writer.constant(frozenset(arg))})"
     if op == "types_by_key":
-        return f"(not isinstance({key}, str) or _types_match_key({key}, {v}, {writer.constant(arg)}))"
+        return (
+            f"(not isinstance({key}, str) or _types_match_key({key}, {v}, {writer.constant(arg)}))"
+        )
     raise ValueError(f"unknown operator {op!r}")
 
 

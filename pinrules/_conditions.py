@@ -48,7 +48,7 @@ def json_type(value: object) -> str:
     if isinstance(value, int):
         return "integer"
     if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
+        return "integer" if value.is_integer() else "number" if math.isfinite(value) else "non-finite number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, list):
@@ -68,7 +68,10 @@ def has_any_type(value: object, names: tuple[str, ...]) -> bool:
 
 
 def is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number: not a boolean, and finite (NaN can only come from a Python caller)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def json_equal(left: object, right: object) -> bool:
@@ -120,10 +123,6 @@ def types_match_key(key: str, value: object, types: dict[str, tuple[str, ...]]) 
     """True when `value` has one of the types listed for its member name (unlisted names pass)."""
     expected = types.get(key)
     return expected is None or has_any_type(value, expected)
-
-
-def is_finite(value: object) -> bool:
-    return not isinstance(value, float) or math.isfinite(value)
 
 
 @dataclass(frozen=True)

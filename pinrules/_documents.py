@@ -67,7 +67,7 @@ def format_of(name: str) -> Format:
 
 
 def read_document(name: str, data: bytes, fmt: Format | None = None) -> Document:
-    """Decode and parse a file's bytes; raise ParseError for anything that is not a post document."""
+    """Decode and parse a file's bytes; raise ParseError for anything that is no post document."""
     if len(data) > MAX_FILE_BYTES:
         raise ParseError(
             f"the file is {len(data):,} bytes; post files are at most {MAX_FILE_BYTES:,} bytes"
@@ -82,7 +82,8 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line, column = line_column(data[: error.start].decode("utf-8", "replace"), error.start)
+        before = data[: error.start].decode("utf-8", "replace")
+        line, column = line_column(before, len(before))
         raise ParseError(
             f"the file is not UTF-8 (byte 0x{data[error.start]:02x}); save it as UTF-8",
             line,
@@ -149,7 +150,9 @@ def parse_json(text: str) -> Any:
         raise ParseError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
     except RecursionError:
         line, column = _json_depth_position(text)
-        raise ParseError(f"the document nests deeper than {MAX_DEPTH} levels", line, column) from None
+        raise ParseError(
+            f"the document nests deeper than {MAX_DEPTH} levels", line, column
+        ) from None
     except _DuplicateKeyError:
         from ._positions import json_duplicate_key  # noqa: PLC0415 - rare path
 
@@ -216,7 +219,7 @@ def _mark_error(message: str, mark: Any) -> ParseError:
 
 
 def _scalar(event: yaml.ScalarEvent) -> Any:
-    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
     if tag == "tag:yaml.org,2002:str":
         return event.value
     node = yaml.ScalarNode(tag, event.value)
@@ -258,10 +261,14 @@ class _Frame:
         self.key_mark: Any = None
         self.size = 1
 
+    @property
+    def wants_key(self) -> bool:
+        return isinstance(self.container, dict) and self.key is None
+
 
 def parse_yaml(text: str) -> Any:
     try:
-        return _compose(yaml.parse(text, Loader=_EventLoader))
+        return _Composer().compose(yaml.parse(text, Loader=_EventLoader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "unreadable YAML"
@@ -274,31 +281,82 @@ def parse_yaml(text: str) -> Any:
         raise ParseError(f"invalid YAML: {error}") from None
 
 
-def _compose(events: Any) -> Any:
-    anchors: dict[str, tuple[Any, int]] = {}
-    stack: list[_Frame] = []
-    documents = 0
-    result: Any = None
-    expanded = 0
+class _Composer:
+    """Builds one JSON value from YAML events, enforcing the limits of this module."""
 
-    def add(value: Any, size: int, mark: Any, anchor: str | None = None) -> None:
-        nonlocal result, expanded
-        expanded += size
-        if expanded > MAX_NODES:
+    def __init__(self) -> None:
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.stack: list[_Frame] = []
+        self.result: Any = None
+        self.expanded = 0  # values built so far, counting every alias expansion
+
+    def compose(self, events: Any) -> Any:
+        documents = 0
+        for event in events:
+            if isinstance(event, yaml.ScalarEvent):
+                _refuse_tag(event)
+                wants_key = bool(self.stack) and self.stack[-1].wants_key
+                value = event.value if wants_key else _scalar(event)
+                self.add(value, 1, event.start_mark, event.anchor)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                self.start(event)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = self.stack.pop()
+                self.expanded -= frame.size - 1  # its children were counted as they arrived
+                self.add(frame.container, frame.size, event.start_mark, frame.anchor)
+            elif isinstance(event, yaml.AliasEvent):
+                self.alias(event)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _mark_error(
+                        "one post per file: this file holds several YAML documents",
+                        event.start_mark,
+                    )
+        if documents == 0:
+            raise ParseError('the file is empty; a post is an object such as {"media": [...]}')
+        return self.result
+
+    def start(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        _refuse_tag(event)
+        if len(self.stack) >= MAX_DEPTH:
+            raise _mark_error(
+                f"the document nests deeper than {MAX_DEPTH} levels", event.start_mark
+            )
+        if self.stack and self.stack[-1].wants_key:
+            raise _mark_error("a mapping key must be a plain name", event.start_mark)
+        container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+        self.stack.append(_Frame(container, event.anchor))
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        if event.anchor not in self.anchors:
+            raise _mark_error(
+                f"the alias *{event.anchor} has no anchor before it", event.start_mark
+            )
+        if self.stack and self.stack[-1].wants_key:
+            raise _mark_error("an alias cannot be a mapping key", event.start_mark)
+        value, size = self.anchors[event.anchor]
+        self.add(value, size, event.start_mark)
+
+    def add(self, value: Any, size: int, mark: Any, anchor: str | None = None) -> None:
+        self.expanded += size
+        if self.expanded > MAX_NODES:
             raise _mark_error(
                 f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)", mark
             )
         if anchor is not None:
-            anchors[anchor] = (value, size)
-        if not stack:
-            result = value
+            self.anchors[anchor] = (value, size)
+        if not self.stack:
+            self.result = value
             return
-        frame = stack[-1]
+        frame = self.stack[-1]
         frame.size += size
         if isinstance(frame.container, list):
             frame.container.append(value)
         elif frame.key is None:
-            frame.key, frame.key_mark = _mapping_key(value, mark)
+            if not isinstance(value, str):
+                raise _mark_error("a mapping key must be a plain name", mark)
+            frame.key, frame.key_mark = value, mark
         else:
             if frame.key in frame.container:
                 raise _mark_error(
@@ -306,48 +364,3 @@ def _compose(events: Any) -> Any:
                 )
             frame.container[frame.key] = value
             frame.key = None
-
-    for event in events:
-        if isinstance(event, yaml.ScalarEvent):
-            _refuse_tag(event)
-            value = event.value if _is_key_position(stack) else _scalar(event)
-            add(value, 1, event.start_mark, event.anchor)
-        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            _refuse_tag(event)
-            if len(stack) >= MAX_DEPTH:
-                raise _mark_error(
-                    f"the document nests deeper than {MAX_DEPTH} levels", event.start_mark
-                )
-            if _is_key_position(stack):
-                raise _mark_error("a mapping key must be a plain name", event.start_mark)
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            stack.append(_Frame(container, event.anchor))
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            frame = stack.pop()
-            expanded -= frame.size - 1  # the children were counted as they arrived
-            add(frame.container, frame.size, event.start_mark, frame.anchor)
-        elif isinstance(event, yaml.AliasEvent):
-            if event.anchor not in anchors:
-                raise _mark_error(f"the alias *{event.anchor} has no anchor before it", event.start_mark)
-            value, size = anchors[event.anchor]
-            if _is_key_position(stack):
-                raise _mark_error("an alias cannot be a mapping key", event.start_mark)
-            add(value, size, event.start_mark)
-        elif isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise _mark_error("one post per file: this file holds several YAML documents",
-                                  event.start_mark)
-    if documents == 0:
-        raise ParseError("the file is empty; a post is an object such as {\"media\": [...]}")
-    return result
-
-
-def _is_key_position(stack: list[_Frame]) -> bool:
-    return bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].key is None
-
-
-def _mapping_key(value: Any, mark: Any) -> tuple[str, Any]:
-    if not isinstance(value, str):
-        raise _mark_error("a mapping key must be a plain name", mark)
-    return value, mark

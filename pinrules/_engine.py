@@ -66,14 +66,16 @@ class Preflight:
         for index, pointer, value, key in findings:
             line, column = document.position(pointer)
             rule = rules[index]
-            diagnostics.append(Diagnostic(
-                rule=rule.code,
-                severity=rule.severity,
-                message=rule.render_message(value, key),
-                fix=rule.fix,
-                pointer=to_pointer(pointer),
-                file=document.name,
-                line=line,
-                column=column,
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    rule=rule.code,
+                    severity=rule.severity,
+                    message=rule.render_message(value, key),
+                    fix=rule.fix,
+                    pointer=to_pointer(pointer),
+                    file=document.name,
+                    line=line,
+                    column=column,
+                )
+            )
         return diagnostics

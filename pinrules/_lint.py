@@ -54,17 +54,28 @@ def read_post_file(name: str) -> Document | Diagnostic:
     try:
         data = Path(name).read_bytes()
     except OSError as error:
-        return _file_diagnostic("post.unreadable", name, f"cannot open the file: {error.strerror}",
-                                "Check that the file exists and that you may read it.")
+        return _file_diagnostic(
+            "post.unreadable",
+            name,
+            f"cannot open the file: {error.strerror}",
+            "Check that the file exists and that you may read it.",
+        )
     try:
         return read_document(name, data)
     except ParseError as error:
-        return _file_diagnostic("post.parse_error", name, error.message,
-                                "Fix the file at this line and column.", error.line, error.column)
+        return _file_diagnostic(
+            "post.parse_error",
+            name,
+            error.message,
+            "Fix the file at this line and column.",
+            line=error.line,
+            column=error.column,
+        )
 
 
-def _file_diagnostic(rule: str, name: str, message: str, fix: str, line: int = 1,
-                     column: int = 1) -> Diagnostic:
+def _file_diagnostic(
+    rule: str, name: str, message: str, fix: str, *, line: int = 1, column: int = 1
+) -> Diagnostic:
     from ._diagnostic import Severity  # noqa: PLC0415
 
     return Diagnostic(rule, Severity.ERROR, message, fix, "", name, line, column)
@@ -75,8 +86,9 @@ def account_for(post: Any, accounts: dict[str, dict[str, Any]]) -> dict[str, Any
     return accounts.get(account_id) if isinstance(account_id, str) else None
 
 
-def lint(files: Iterable[str], preflight: Preflight,
-         accounts: dict[str, dict[str, Any]] | None = None) -> LintResult:
+def lint(
+    files: Iterable[str], preflight: Preflight, accounts: dict[str, dict[str, Any]] | None = None
+) -> LintResult:
     result = LintResult()
     codes = {rule.code for rule in preflight.rules}
     for name in files:

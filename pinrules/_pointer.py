@@ -67,6 +67,16 @@ def step(node: object, token: str) -> object:
     return MISSING
 
 
+def located(node: object, tokens: tuple[str, ...]) -> tuple[Token, ...]:
+    """Tokens as a pointer: decimal tokens that step into an array become item indexes."""
+    pointer: list[Token] = []
+    for token in tokens:
+        is_index = isinstance(node, list) and token.isdigit()
+        pointer.append(int(token) if is_index else token)
+        node = step(node, token)
+    return tuple(pointer)
+
+
 def resolve(node: object, tokens: tuple[str, ...]) -> object:
     for token in tokens:
         node = step(node, token)

@@ -8,26 +8,28 @@ Only documents that have findings are indexed.
 
 from __future__ import annotations
 
+import json.decoder
 import re
-from json.decoder import scanstring
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
-from ._documents import _EventLoader, Format, LineIndex
+from ._documents import Format, LineIndex, _EventLoader
 
 Pointer = tuple[str | int, ...]
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"[^,\]}\s]+")
+# the C string scanner json.loads uses; typeshed does not declare it
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 def index_positions(text: str, fmt: Format) -> dict[Pointer, tuple[int, int]]:
-    offsets = _json_offsets(text)[0] if fmt == "json" else _yaml_marks(text)
     if fmt == "yaml":
-        return offsets  # type: ignore[return-value]  # already lines and columns
+        return _yaml_marks(text)
     lines = LineIndex(text)
-    return {pointer: lines.at(offset) for pointer, offset in offsets.items()}
+    return {pointer: lines.at(offset) for pointer, offset in _json_offsets(text)[0].items()}
 
 
 def json_duplicate_key(text: str) -> tuple[str, int]:
@@ -47,64 +49,80 @@ class _Container:
 
 def _json_offsets(text: str) -> tuple[dict[Pointer, int], tuple[str, int] | None]:
     """Offsets of every value of a JSON text that json.loads accepted (lenient otherwise)."""
-    offsets: dict[Pointer, int] = {}
-    duplicate: tuple[str, int] | None = None
-    stack: list[_Container] = []
-    length = len(text)
-    i = _WHITESPACE.match(text, 0).end()  # type: ignore[union-attr]
-    pointer: Pointer = ()
-    offsets[pointer] = i
+    scanner = _JsonScanner(text)
+    scanner.scan()
+    return scanner.offsets, scanner.duplicate
 
-    def member(frame: _Container, at: int) -> tuple[Pointer, int]:
-        nonlocal duplicate
-        key, end = scanstring(text, at + 1)
-        if key in frame.keys and duplicate is None:
-            duplicate = (key, at)
+
+class _JsonScanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offsets: dict[Pointer, int] = {}
+        self.duplicate: tuple[str, int] | None = None
+        self.stack: list[_Container] = []
+
+    def skip(self, at: int) -> int:
+        return _WHITESPACE.match(self.text, at).end()  # type: ignore[union-attr]
+
+    def member(self, frame: _Container, at: int) -> tuple[Pointer, int]:
+        """Read a key at `at`; return the member's pointer and where its value starts."""
+        key, end = _scanstring(self.text, at + 1)
+        if key in frame.keys and self.duplicate is None:
+            self.duplicate = (key, at)
         frame.keys.add(key)
-        here = (*frame.pointer, key)
-        offsets[here] = at
-        end = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
-        return here, _WHITESPACE.match(text, end + 1).end()  # type: ignore[union-attr]
+        pointer = (*frame.pointer, key)
+        self.offsets[pointer] = at
+        return pointer, self.skip(self.skip(end) + 1)  # past the colon
 
-    while i < length:
-        char = text[i]
-        if char in "{[":
-            frame = _Container(pointer, char == "{")
-            stack.append(frame)
-            i = _WHITESPACE.match(text, i + 1).end()  # type: ignore[union-attr]
-            if i < length and text[i] in "}]":
-                i += 1
-            elif frame.is_object:
-                pointer, i = member(frame, i)
-                continue
+    def item(self, frame: _Container, at: int) -> tuple[Pointer, int]:
+        pointer = (*frame.pointer, frame.count)
+        frame.count += 1
+        self.offsets[pointer] = at
+        return pointer, at
+
+    def open(self, pointer: Pointer, at: int) -> tuple[Pointer, int] | None:
+        """Enter a container at `at`; return its first child, or None when it is empty."""
+        frame = _Container(pointer, self.text[at] == "{")
+        self.stack.append(frame)
+        at = self.skip(at + 1)
+        if at < len(self.text) and self.text[at] in "}]":
+            return None
+        return self.member(frame, at) if frame.is_object else self.item(frame, at)
+
+    def close(self, at: int) -> tuple[Pointer, int] | None:
+        """After a value: close containers until one goes on with a comma; return the next child."""
+        while self.stack:
+            at = self.skip(at)
+            if at >= len(self.text):
+                return None
+            frame = self.stack[-1]
+            if self.text[at] == ",":
+                at = self.skip(at + 1)
+                return self.member(frame, at) if frame.is_object else self.item(frame, at)
+            self.stack.pop()
+            at += 1
+        return None
+
+    def scan(self) -> None:
+        text = self.text
+        at = self.skip(0)
+        pointer: Pointer = ()
+        self.offsets[pointer] = at
+        while at < len(text):
+            if text[at] in "{[":
+                child = self.open(pointer, at)
+                if child is not None:
+                    pointer, at = child
+                    continue
+                at = self.skip(at + 1) + 1
+            elif text[at] == '"':
+                at = _scanstring(text, at + 1)[1]
             else:
-                pointer = (*frame.pointer, 0)
-                offsets[pointer] = i
-                continue
-        elif char == '"':
-            i = scanstring(text, i + 1)[1]
-        else:
-            i = _SCALAR.match(text, i).end()  # type: ignore[union-attr]
-        # after a value: close containers until one continues with a comma
-        while stack:
-            i = _WHITESPACE.match(text, i).end()  # type: ignore[union-attr]
-            if i >= length:
-                return offsets, duplicate
-            frame = stack[-1]
-            if text[i] == ",":
-                i = _WHITESPACE.match(text, i + 1).end()  # type: ignore[union-attr]
-                if frame.is_object:
-                    pointer, i = member(frame, i)
-                else:
-                    frame.count += 1
-                    pointer = (*frame.pointer, frame.count)
-                    offsets[pointer] = i
-                break
-            stack.pop()
-            i += 1
-        else:
-            break
-    return offsets, duplicate
+                at = _SCALAR.match(text, at).end()  # type: ignore[union-attr]
+            child = self.close(at)
+            if child is None:
+                return
+            pointer, at = child
 
 
 def _yaml_marks(text: str) -> dict[Pointer, tuple[int, int]]:
@@ -131,8 +149,8 @@ def _yaml_marks(text: str) -> dict[Pointer, tuple[int, int]]:
             if stack and stack[-1][1] and stack[-1][3] is None:
                 key = event.value if isinstance(event, yaml.ScalarEvent) else ""
                 stack[-1][3] = key
-                marks[(*stack[-1][0], key)] = (event.start_mark.line + 1,
-                                               event.start_mark.column + 1)
+                mark: Any = event.start_mark
+                marks[(*stack[-1][0], key)] = (mark.line + 1, mark.column + 1)
                 continue
             place(event.start_mark)
             if stack and stack[-1][1]:

@@ -22,7 +22,8 @@ from typing import Any
 from ._conditions import COMBINATORS, OPERATORS, Condition, leaves, parse_condition
 from ._diagnostic import Severity
 from ._documents import Document, ParseError, read_document
-from ._pointer import WILDCARD, Path as ConditionPath, split_pointer
+from ._pointer import WILDCARD, split_pointer
+from ._pointer import Path as ConditionPath
 from ._resources import builtin_rules_dir, schema_path
 
 CACHE_FORMAT = "1"
@@ -133,7 +134,9 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in _RULE_SUFFIXES and p.is_file())
 
 
-def load_rules(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, builtin: bool = True) -> list[Rule]:
+def load_rules(
+    extra_dirs: Sequence[str | os.PathLike[str]] = (), *, builtin: bool = True
+) -> list[Rule]:
     """Load the built-in rules and those in `extra_dirs`; raise RuleFileError for a broken file."""
     sources: list[tuple[Path, bool]] = []
     if builtin:
@@ -202,10 +205,14 @@ def _check_operators(document: Document, node: Any, pointer: tuple[str | int, ..
     for key in node:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; operators: {', '.join(OPERATORS)}"
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f"; operators: {', '.join(OPERATORS)}"
+            )
             raise _fail(document, (*pointer, key), f"unknown operator '{key}'{hint}")
     for combinator in ("all", "any"):
-        for index, item in enumerate(node.get(combinator, ()) if isinstance(node.get(combinator), list) else ()):
+        for index, item in enumerate(
+            node.get(combinator, ()) if isinstance(node.get(combinator), list) else ()
+        ):
             _check_operators(document, item, (*pointer, combinator, index))
     if "not" in node:
         _check_operators(document, node["not"], (*pointer, "not"))
@@ -231,20 +238,28 @@ def _check_schema(document: Document) -> None:
 
 
 def _check_meaning(document: Document, stem: str) -> None:
-    """What the schema cannot say: the code matches the file, regexes compile, placeholders exist."""
+    """What the schema cannot say: code matches file name, regexes compile, placeholders exist."""
     data = document.value
     if data["code"] != stem:
-        raise _fail(document, ("code",), f"the code {data['code']!r} must equal the file name {stem!r}")
+        raise _fail(
+            document, ("code",), f"the code {data['code']!r} must equal the file name {stem!r}"
+        )
     for name in _PLACEHOLDER.findall(data["message"]):
         if name not in PLACEHOLDERS:
-            raise _fail(document, ("message",),
-                        f"unknown placeholder {{{name}}}; use one of "
-                        + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
+            raise _fail(
+                document,
+                ("message",),
+                f"unknown placeholder {{{name}}}; use one of "
+                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+            )
     givens = data.get("given", "")
     for index, given in enumerate([givens] if isinstance(givens, str) else givens):
         if any(token.startswith(("$", "@")) for token in given[:1]):
-            raise _fail(document, ("given", index) if isinstance(givens, list) else ("given",),
-                        "'given' paths start at the post: write /media/*, not $/media/*")
+            raise _fail(
+                document,
+                ("given", index) if isinstance(givens, list) else ("given",),
+                "'given' paths start at the post: write /media/*, not $/media/*",
+            )
     for where in ("when", "then"):
         if where in data:
             _check_leaves(document, data[where], (where,))
@@ -258,14 +273,22 @@ def _check_leaves(document: Document, node: dict[str, Any], pointer: tuple[str |
         _check_leaves(document, node["not"], (*pointer, "not"))
     path = node.get("path", "")
     if WILDCARD in path.split("/"):
-        raise _fail(document, (*pointer, "path"), "'*' belongs in 'given'; a condition path names one value")
+        raise _fail(
+            document, (*pointer, "path"), "'*' belongs in 'given'; a condition path names one value"
+        )
     if ("key_in" in node or "types_by_key" in node) and path:
-        raise _fail(document, (*pointer, "path"), "key_in and types_by_key look at the subject's own name: drop 'path'")
+        raise _fail(
+            document,
+            (*pointer, "path"),
+            "key_in and types_by_key look at the subject's own name: drop 'path'",
+        )
     if "pattern" in node:
         try:
             re.compile(node["pattern"])
         except re.error as error:
-            raise _fail(document, (*pointer, "pattern"), f"invalid regular expression: {error}") from None
+            raise _fail(
+                document, (*pointer, "pattern"), f"invalid regular expression: {error}"
+            ) from None
 
 
 # --- cache -------------------------------------------------------------------------------

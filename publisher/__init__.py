@@ -1,1 +1,1 @@
-"""publisher: the aiohttp side of pinrules (Pinterest API v5). Under construction; see the issues."""
+"""publisher: the aiohttp side of pinrules, for the Pinterest API v5 (see the publisher issue)."""
