@@ -37,9 +37,7 @@ def load_accounts(path: str) -> dict[str, dict[str, Any]]:
         for name, value in defaults.items():
             expected = _FIELDS.get(name)
             if expected is None:
-                raise UsageError(
-                    f"{where}: unknown account setting {name!r}; known: {', '.join(_FIELDS)}"
-                )
+                raise UsageError(f"{where}: unknown account setting {name!r}; known: {', '.join(_FIELDS)}")
             if not isinstance(value, expected):
                 raise UsageError(f"{where}: {name!r} of {account_id!r} must be a string")
     return accounts

@@ -19,9 +19,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     from ._reporters import REPORTER_BY_NAME  # noqa: PLC0415
 
-    parser = _Parser(
-        prog="pinrules", description="Check Pinterest posts before they are published."
-    )
+    parser = _Parser(prog="pinrules", description="Check Pinterest posts before they are published.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     lint = commands.add_parser("lint", help="check post files (JSON or YAML) and folders of them")
     lint.add_argument("paths", nargs="+", metavar="PATH", help="post files or folders")
@@ -68,9 +66,7 @@ def _lint(args: argparse.Namespace) -> int:
 
     files = find_post_files(args.paths)
     try:
-        preflight = Preflight(
-            args.rules_dir, select=_codes(args.select), ignore=_codes(args.ignore)
-        )
+        preflight = Preflight(args.rules_dir, select=_codes(args.select), ignore=_codes(args.ignore))
     except RuleFileError as error:
         raise UsageError(f"broken rule file: {error}") from None
     accounts = load_accounts(args.accounts) if args.accounts else {}
@@ -80,6 +76,10 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # file names with undecodable bytes must print, not crash the report
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = _parser().parse_args(argv)
         return _lint(args)

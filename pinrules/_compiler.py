@@ -120,8 +120,7 @@ def _compile_rule(writer: _Writer, index: int, rule: Rule) -> None:
             reported_key = repr(rule.at.tokens[-1])
         writer.emit(
             depth + 1,
-            f"add(({index}, {_report_pointer(rule.at, subject, pointer)}, "
-            f"{reported}, {reported_key}))",
+            f"add(({index}, {_report_pointer(rule.at, subject, pointer)}, {reported}, {reported_key}))",
         )
 
 
@@ -149,9 +148,7 @@ def _compile_given(writer: _Writer, tokens: tuple[str, ...]) -> tuple[int, str, 
         writer.emit(depth, f"if {child} is not _M:")
         depth += 1
         pointer.append(
-            f"(int({token!r}) if isinstance({node}, list) else {token!r})"
-            if token.isdigit()
-            else repr(token)
+            f"(int({token!r}) if isinstance({node}, list) else {token!r})" if token.isdigit() else repr(token)
         )
         key = repr(token)
         node = child
@@ -162,39 +159,23 @@ def _emit_step(writer: _Writer, depth: int, target: str, node: str, token: str) 
     if token.isdigit():  # may index an array: the general step knows both cases
         writer.emit(depth, f"{target} = _step({node}, {token!r})")
     else:
-        writer.emit(
-            depth, f"{target} = {node}.get({token!r}, _M) if isinstance({node}, dict) else _M"
-        )
+        writer.emit(depth, f"{target} = {node}.get({token!r}, _M) if isinstance({node}, dict) else _M")
 
 
 def _report_pointer(at: Path | None, subject: str, subject_pointer: list[str]) -> str:
     pointer = "(" + "".join(f"{p}, " for p in subject_pointer) + ")"
     if at is None or not at.tokens:
         return pointer if at is None or at.base == "subject" else "()"
-    located = (
-        f"_located(post, {at.tokens!r})"
-        if at.base == "post"
-        else f"_located({subject}, {at.tokens!r})"
-    )
+    located = f"_located(post, {at.tokens!r})" if at.base == "post" else f"_located({subject}, {at.tokens!r})"
     return located if at.base == "post" else f"{pointer} + {located}"
 
 
-def _condition(
-    writer: _Writer, depth: int, condition: Condition, bases: dict[str, str], key: str
-) -> str:
+def _condition(writer: _Writer, depth: int, condition: Condition, bases: dict[str, str], key: str) -> str:
     """Emit the lookups a condition needs and return it as one boolean expression."""
     if isinstance(condition, AllOf):
-        return (
-            "("
-            + " and ".join(_condition(writer, depth, c, bases, key) for c in condition.items)
-            + ")"
-        )
+        return "(" + " and ".join(_condition(writer, depth, c, bases, key) for c in condition.items) + ")"
     if isinstance(condition, AnyOf):
-        return (
-            "("
-            + " or ".join(_condition(writer, depth, c, bases, key) for c in condition.items)
-            + ")"
-        )
+        return "(" + " or ".join(_condition(writer, depth, c, bases, key) for c in condition.items) + ")"
     if isinstance(condition, Not):
         return f"(not {_condition(writer, depth, condition.item, bases, key)})"
     return _leaf(writer, condition, _lookup(writer, depth, condition.path, bases), key)
@@ -241,9 +222,7 @@ def _leaf(writer: _Writer, leaf: Leaf, v: str, key: str) -> str:
     if op == "key_in":
         return f"(not isinstance({key}, str) or {key} in {writer.constant(frozenset(arg))})"
     if op == "types_by_key":
-        return (
-            f"(not isinstance({key}, str) or _types_match_key({key}, {v}, {writer.constant(arg)}))"
-        )
+        return f"(not isinstance({key}, str) or _types_match_key({key}, {v}, {writer.constant(arg)}))"
     raise ValueError(f"unknown operator {op!r}")
 
 

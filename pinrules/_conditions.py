@@ -85,9 +85,7 @@ def json_in(value: object, choices: tuple[object, ...]) -> bool:
     return any(json_equal(value, choice) for choice in choices)
 
 
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
-)
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII)
 
 
 def is_rfc3339(text: str) -> bool:

@@ -69,9 +69,7 @@ def format_of(name: str) -> Format:
 def read_document(name: str, data: bytes, fmt: Format | None = None) -> Document:
     """Decode and parse a file's bytes; raise ParseError for anything that is no post document."""
     if len(data) > MAX_FILE_BYTES:
-        raise ParseError(
-            f"the file is {len(data):,} bytes; post files are at most {MAX_FILE_BYTES:,} bytes"
-        )
+        raise ParseError(f"the file is {len(data):,} bytes; post files are at most {MAX_FILE_BYTES:,} bytes")
     text = decode(data)
     fmt = fmt or format_of(name)
     value = parse_json(text) if fmt == "json" else parse_yaml(text)
@@ -147,20 +145,20 @@ def parse_json(text: str) -> Any:
             parse_float=_finite_float,
         )
     except json.JSONDecodeError as error:
-        raise ParseError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
+        before = text[: error.pos].rstrip()
+        hint = (
+            " (a trailing comma?)" if before.endswith(",") and text[error.pos : error.pos + 1] in "]}" else ""
+        )
+        raise ParseError(f"invalid JSON: {error.msg}{hint}", error.lineno, error.colno) from None
     except RecursionError:
         line, column = _json_depth_position(text)
-        raise ParseError(
-            f"the document nests deeper than {MAX_DEPTH} levels", line, column
-        ) from None
+        raise ParseError(f"the document nests deeper than {MAX_DEPTH} levels", line, column) from None
     except _DuplicateKeyError:
         from ._positions import json_duplicate_key  # noqa: PLC0415 - rare path
 
         key, offset = json_duplicate_key(text)
         line, column = line_column(text, offset)
-        raise ParseError(
-            f"the key {key!r} appears twice in one object; keep one", line, column
-        ) from None
+        raise ParseError(f"the key {key!r} appears twice in one object; keep one", line, column) from None
     except _NotANumberError as error:
         offset = _json_token_offset(text, str(error))
         line, column = line_column(text, offset)
@@ -320,9 +318,7 @@ class _Composer:
     def start(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
         _refuse_tag(event)
         if len(self.stack) >= MAX_DEPTH:
-            raise _mark_error(
-                f"the document nests deeper than {MAX_DEPTH} levels", event.start_mark
-            )
+            raise _mark_error(f"the document nests deeper than {MAX_DEPTH} levels", event.start_mark)
         if self.stack and self.stack[-1].wants_key:
             raise _mark_error("a mapping key must be a plain name", event.start_mark)
         container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
@@ -330,9 +326,7 @@ class _Composer:
 
     def alias(self, event: yaml.AliasEvent) -> None:
         if event.anchor not in self.anchors:
-            raise _mark_error(
-                f"the alias *{event.anchor} has no anchor before it", event.start_mark
-            )
+            raise _mark_error(f"the alias *{event.anchor} has no anchor before it", event.start_mark)
         if self.stack and self.stack[-1].wants_key:
             raise _mark_error("an alias cannot be a mapping key", event.start_mark)
         value, size = self.anchors[event.anchor]

@@ -25,10 +25,7 @@ class JsonReporter:
     """A JSON list of diagnostics with every field."""
 
     def render(self, result: LintResult) -> str:
-        return (
-            json.dumps([d.to_dict() for d in result.diagnostics], indent=2, ensure_ascii=False)
-            + "\n"
-        )
+        return json.dumps([d.to_dict() for d in result.diagnostics], indent=2, ensure_ascii=False) + "\n"
 
 
 def _plural(count: int, word: str) -> str:
@@ -38,10 +35,7 @@ def _plural(count: int, word: str) -> str:
 def _summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
     if not diagnostics:
         return f"{_plural(files, 'file')} checked: no problems."
-    counts = {
-        s: sum(1 for d in diagnostics if d.severity.value == s)
-        for s in ("error", "warning", "info")
-    }
+    counts = {s: sum(1 for d in diagnostics if d.severity.value == s) for s in ("error", "warning", "info")}
     affected = len({d.file for d in diagnostics})
     found = ", ".join(_plural(n, s) for s, n in counts.items() if n)
     return f"{found} in {affected} of {_plural(files, 'file')}."

@@ -102,7 +102,10 @@ class Rule:
 
 def _short(value: Any, limit: int = 60) -> str:
     text = json.dumps(value, ensure_ascii=False, default=repr)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    # JSON may hold unpaired surrogates ("\udfaa"); keep them visible but printable
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _placeholder_values(rule: Rule, value: Any, key: str | int | None) -> dict[str, str]:
@@ -134,9 +137,7 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in _RULE_SUFFIXES and p.is_file())
 
 
-def load_rules(
-    extra_dirs: Sequence[str | os.PathLike[str]] = (), *, builtin: bool = True
-) -> list[Rule]:
+def load_rules(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, builtin: bool = True) -> list[Rule]:
     """Load the built-in rules and those in `extra_dirs`; raise RuleFileError for a broken file."""
     sources: list[tuple[Path, bool]] = []
     if builtin:
@@ -205,9 +206,7 @@ def _check_operators(document: Document, node: Any, pointer: tuple[str | int, ..
     for key in node:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = (
-                f"; did you mean '{close[0]}'?" if close else f"; operators: {', '.join(OPERATORS)}"
-            )
+            hint = f"; did you mean '{close[0]}'?" if close else f"; operators: {', '.join(OPERATORS)}"
             raise _fail(document, (*pointer, key), f"unknown operator '{key}'{hint}")
     for combinator in ("all", "any"):
         for index, item in enumerate(
@@ -241,16 +240,13 @@ def _check_meaning(document: Document, stem: str) -> None:
     """What the schema cannot say: code matches file name, regexes compile, placeholders exist."""
     data = document.value
     if data["code"] != stem:
-        raise _fail(
-            document, ("code",), f"the code {data['code']!r} must equal the file name {stem!r}"
-        )
+        raise _fail(document, ("code",), f"the code {data['code']!r} must equal the file name {stem!r}")
     for name in _PLACEHOLDER.findall(data["message"]):
         if name not in PLACEHOLDERS:
             raise _fail(
                 document,
                 ("message",),
-                f"unknown placeholder {{{name}}}; use one of "
-                + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+                f"unknown placeholder {{{name}}}; use one of " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
             )
     givens = data.get("given", "")
     for index, given in enumerate([givens] if isinstance(givens, str) else givens):
@@ -273,9 +269,7 @@ def _check_leaves(document: Document, node: dict[str, Any], pointer: tuple[str |
         _check_leaves(document, node["not"], (*pointer, "not"))
     path = node.get("path", "")
     if WILDCARD in path.split("/"):
-        raise _fail(
-            document, (*pointer, "path"), "'*' belongs in 'given'; a condition path names one value"
-        )
+        raise _fail(document, (*pointer, "path"), "'*' belongs in 'given'; a condition path names one value")
     if ("key_in" in node or "types_by_key" in node) and path:
         raise _fail(
             document,
@@ -286,9 +280,7 @@ def _check_leaves(document: Document, node: dict[str, Any], pointer: tuple[str |
         try:
             re.compile(node["pattern"])
         except re.error as error:
-            raise _fail(
-                document, (*pointer, "pattern"), f"invalid regular expression: {error}"
-            ) from None
+            raise _fail(document, (*pointer, "pattern"), f"invalid regular expression: {error}") from None
 
 
 # --- cache -------------------------------------------------------------------------------

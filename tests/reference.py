@@ -27,7 +27,8 @@ def _type_of(value: Any) -> str:
         return "integer"
     if isinstance(value, float):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "other")
+    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return names.get(type(value), "other")
 
 
 def _types_ok(value: Any, wanted: str | list[str]) -> bool:
@@ -44,20 +45,14 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _tokens(pointer: str) -> list[str]:
-    return (
-        [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]] if pointer else []
-    )
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]] if pointer else []
 
 
 def _lookup(node: Any, tokens: list[str]) -> Any:
     for token in tokens:
         if isinstance(node, dict) and token in node:
             node = node[token]
-        elif (
-            isinstance(node, list)
-            and re.fullmatch(r"0|[1-9][0-9]*", token)
-            and int(token) < len(node)
-        ):
+        elif isinstance(node, list) and re.fullmatch(r"0|[1-9][0-9]*", token) and int(token) < len(node):
             node = node[int(token)]
         else:
             return _NOTHING
@@ -73,11 +68,7 @@ def _subjects(
     head, rest = tokens[0], tokens[1:]
     if head == "*":
         members = (
-            node.items()
-            if isinstance(node, dict)
-            else enumerate(node)
-            if isinstance(node, list)
-            else []
+            node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
         )
         for key, child in members:
             yield from _subjects(child, rest, (*pointer, key))
@@ -116,7 +107,7 @@ def holds(condition: dict[str, Any], subject: Any, key: Any, post: Any, account:
     (op,) = [k for k in condition if k != "path"]
     arg = condition[op]
     if op == "exists":
-        return (not missing) == arg
+        return bool((not missing) == arg)
     if op == "equals":
         return not missing and _same(value, arg)
     if op == "in":
@@ -132,11 +123,11 @@ def holds(condition: dict[str, Any], subject: Any, key: Any, post: Any, account:
     if op in ("min_length", "max_length"):
         if not isinstance(value, str | list):
             return True
-        return len(value) >= arg if op == "min_length" else len(value) <= arg
+        return bool(len(value) >= arg if op == "min_length" else len(value) <= arg)
     if op in ("minimum", "maximum"):
         if _type_of(value) not in ("integer", "number"):
             return True
-        return value >= arg if op == "minimum" else value <= arg
+        return bool(value >= arg if op == "minimum" else value <= arg)
     if op == "pattern":
         return not isinstance(value, str) or re.search(arg, value) is not None
     if op == "format":
@@ -144,9 +135,7 @@ def holds(condition: dict[str, Any], subject: Any, key: Any, post: Any, account:
     raise AssertionError(op)
 
 
-def findings(
-    rules: list[Rule], post: Any, account: Any = None
-) -> list[tuple[str, tuple[Any, ...]]]:
+def findings(rules: list[Rule], post: Any, account: Any = None) -> list[tuple[str, tuple[Any, ...]]]:
     """(code, pointer) of every finding, in rule order then subject order."""
     found = []
     for rule in rules:

@@ -22,7 +22,7 @@ scalars = (
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
-    | st.sampled_from(VOCABULARY + ["image/png", "video/mp4", "https://a.example/x.jpg"])
+    | st.sampled_from([*VOCABULARY, "image/png", "video/mp4", "https://a.example/x.jpg"])
 )
 keys = st.sampled_from(VOCABULARY) | st.text(max_size=8)
 json_values = st.recursive(
@@ -33,7 +33,7 @@ json_values = st.recursive(
 json_objects = st.dictionaries(keys, json_values, max_size=8)
 
 digits = st.text("0123456789", min_size=1, max_size=18)
-safe_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+safe_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 http_urls = st.builds(
     "{}://{}.example.com/{}".format,
     st.sampled_from(["http", "https"]),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pinrules import ParseError, read_document
+from pinrules._conditions import TYPE_NAMES, json_type
 from pinrules._documents import MAX_DEPTH, MAX_FILE_BYTES
 
 from .conftest import SHARED
@@ -44,16 +45,27 @@ class TestJsonTestSuite:
     @pytest.mark.parametrize("path", sorted(SUITE.glob("i_*.json")), ids=lambda p: p.name)
     def test_implementation_defined_files_either_parse_or_fail_cleanly(self, path: Path) -> None:
         """i_ cases may go either way, but only as a value or a ParseError."""
+        outcome: object
         try:
-            read_document(path.name, path.read_bytes())
+            outcome = read_document(path.name, path.read_bytes()).value
         except ParseError as error:
-            assert error.message
+            outcome = error
+        if isinstance(outcome, ParseError):
+            assert outcome.line >= 1
+        else:
+            assert json_type(outcome) in TYPE_NAMES
 
 
 class TestJsonErrors:
     def test_syntax_error_has_line_and_column(self) -> None:
         """A missing comma is reported where the parser stopped."""
         assert _place(_error("a.json", '{\n  "title": "x"\n  "text": "y"\n}')) == (3, 3)
+
+    def test_trailing_comma_is_named(self) -> None:
+        """The most common JSON slip gets a hint, at the closing brace."""
+        error = _error("a.json", '{\n  "title": "x",\n}')
+        assert _place(error) == (3, 1)
+        assert error.message.endswith("(a trailing comma?)")
 
     def test_nan_is_refused_where_it_stands(self) -> None:
         """NaN is not JSON: refused at its own position."""

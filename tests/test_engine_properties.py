@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pinrules import Preflight
 from pinrules._pointer import located, to_pointer
 
 from . import reference

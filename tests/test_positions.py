@@ -64,6 +64,8 @@ def test_positions_are_not_computed_for_clean_files(preflight: Preflight) -> Non
 def test_escaped_keys_and_unicode_columns(preflight: Preflight) -> None:
     """Columns count characters, and escaped keys are matched by their value."""
     text = '{"text": "é", "ti\\u0074le": 1,\n "Title": 2}'
-    places = {d.rule: (d.line, d.column) for d in preflight.check_document(read_document("a.json", text.encode()))}
+    places = {
+        d.rule: (d.line, d.column) for d in preflight.check_document(read_document("a.json", text.encode()))
+    }
     assert places["post.field.type"] == (1, 15)
     assert places["post.unknown_field"] == (2, 2)

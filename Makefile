@@ -1,0 +1,37 @@
+# Two entry points, each from a fresh clone with only Python installed:
+#   make demo   set up .venv, install pinrules, lint the example posts
+#   make test   set up .venv with the test tools, run ruff, mypy and pytest
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: demo test bench docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+demo: $(BIN)/python
+	$(PIP) install .
+	@echo "== pinrules lint examples/posts --accounts examples/accounts.yaml"
+	@cd /tmp && $(CURDIR)/$(BIN)/pinrules lint $(CURDIR)/examples/posts \
+		--accounts $(CURDIR)/examples/accounts.yaml; \
+	status=$$?; echo "(exit status $$status: 1 means errors were found, as expected here)"; \
+	test $$status -le 1
+
+test: $(BIN)/python
+	$(PIP) install -e '.[test]'
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/python
+	$(PIP) install -e '.[test,bench]'
+	$(BIN)/python -m bench
+
+docs: $(BIN)/python
+	$(BIN)/python -m pinrules._docs
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
