@@ -8,7 +8,8 @@ import pytest
 from pinrules import Preflight
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# the workplace's shared corpus sits beside the checkout (CI lays it there too)
+SHARED = Path(os.environ.get("PINRULES_SHARED_DIR", ROOT.parent / "shared"))
 
 
 @pytest.fixture(scope="session", autouse=True)

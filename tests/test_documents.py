@@ -27,6 +27,10 @@ def _place(error: ParseError) -> tuple[int, int]:
 
 
 class TestJsonTestSuite:
+    def test_the_corpus_is_there(self) -> None:
+        """The parametrised cases below come from ../shared; without it they would silently vanish."""
+        assert len(list(SUITE.glob("n_*.json"))) > 150, f"JSONTestSuite not found at {SUITE}"
+
     @pytest.mark.parametrize("path", sorted(SUITE.glob("n_*.json")), ids=lambda p: p.name)
     def test_must_reject_files_are_parse_errors(self, path: Path) -> None:
         """Every n_ case of JSONTestSuite is refused with a position, not accepted or crashed on."""
