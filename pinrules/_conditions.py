@@ -100,10 +100,14 @@ def is_rfc3339(text: str) -> bool:
 
 
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+# the common case, settled without urlsplit: a plain host name and no port or user
+_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\x00-\x20\x7f]*)?", re.ASCII)
 
 
 def is_http_url(text: str) -> bool:
     """An absolute http or https URL with a host and no spaces or control characters."""
+    if _PLAIN_HTTP_URL.fullmatch(text):
+        return True
     if _URL_FORBIDDEN.search(text):
         return False
     try:
@@ -114,7 +118,16 @@ def is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-FORMATS: dict[str, Callable[[str], bool]] = {"http_url": is_http_url, "rfc3339": is_rfc3339}
+def is_digits(text: str) -> bool:
+    """ASCII digits only (a regex '^[0-9]+$' would also accept a trailing newline)."""
+    return text.isascii() and text.isdigit()
+
+
+FORMATS: dict[str, Callable[[str], bool]] = {
+    "http_url": is_http_url,
+    "rfc3339": is_rfc3339,
+    "digits": is_digits,
+}
 
 
 def types_match_key(key: str, value: object, types: dict[str, tuple[str, ...]]) -> bool:

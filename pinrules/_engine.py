@@ -55,7 +55,7 @@ class Preflight:
                 fix=rules[index].fix,
                 pointer=to_pointer(pointer),
             )
-            for index, pointer, value, key in findings
+            for index, _, pointer, value, key in findings
         ]
 
     def check_document(self, document: Document, account: Any = None) -> list[Diagnostic]:
@@ -63,7 +63,7 @@ class Preflight:
         findings = self._run(document.value, account)
         rules = self._static
         diagnostics = []
-        for index, pointer, value, key in findings:
+        for index, _, pointer, value, key in findings:
             line, column = document.position(pointer)
             rule = rules[index]
             diagnostics.append(
