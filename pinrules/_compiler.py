@@ -62,11 +62,14 @@ _TYPE_TESTS = {
 }
 
 
+_Check = tuple[int, int, Rule]  # rule index, index of the given path, rule
+
+
 @dataclass
 class _Node:
     """One step of the `given` paths: the rules that look here, and the steps further down."""
 
-    checks: list[tuple[int, int, Rule]] = field(default_factory=list)
+    checks: list[_Check] = field(default_factory=list)
     children: dict[str, _Node] = field(default_factory=dict)
 
 
@@ -135,7 +138,7 @@ def compile_rules(rules: Sequence[Rule]) -> CompiledRules:
     """One function ``run(post, account) -> findings`` for the rules that have conditions."""
     writer = _compile(rules)
     namespace = {**writer.constants, "_by_rule": itemgetter(0, 1)}
-    exec(compile(writer.source(), "<pinrules rules>", "exec"), namespace)  # noqa: S102
+    exec(compile(writer.source(), "<pinrules rules>", "exec"), namespace)
     run: CompiledRules = namespace["run"]
     return run
 
@@ -199,27 +202,26 @@ def _loop(writer: _Writer, node: _Node, subject: _Subject, depth: int) -> None:
 
 def _compile_node(writer: _Writer, node: _Node, subject: _Subject, depth: int) -> None:
     _hoist_lookups(writer, node, subject, depth)
-    for index, given_index, rule in node.checks:
-        _compile_check(writer, index, given_index, rule, subject, depth)
+    for check in node.checks:
+        _compile_check(writer, check, subject, depth)
     for token, child in node.children.items():
         if token == WILDCARD:
             _loop(writer, child, subject, depth)
             continue
+        if subject.rooted is not None:
+            value = writer.root_lookup("post", (*subject.rooted, token))
         else:
-            if subject.rooted is not None:
-                value = writer.root_lookup("post", (*subject.rooted, token))
-            else:
-                value = writer.variable()
-                writer.emit(depth, _step_code(value, subject.variable, token))
-            writer.emit(depth, f"if {value} is not _M:")
-            token_code = (
-                f"(int({token!r}) if isinstance({subject.variable}, list) else {token!r})"
-                if token.isdigit()
-                else repr(token)
-            )
-            rooted = None if subject.rooted is None else (*subject.rooted, token)
-            kind = "index" if token.isdigit() else "literal"
-            inner = _Subject(value, [*subject.pointer, token_code], token_code, rooted, kind, token)
+            value = writer.variable()
+            writer.emit(depth, _step_code(value, subject.variable, token))
+        writer.emit(depth, f"if {value} is not _M:")
+        token_code = (
+            f"(int({token!r}) if isinstance({subject.variable}, list) else {token!r})"
+            if token.isdigit()
+            else repr(token)
+        )
+        rooted = None if subject.rooted is None else (*subject.rooted, token)
+        kind = "index" if token.isdigit() else "literal"
+        inner = _Subject(value, [*subject.pointer, token_code], token_code, rooted, kind, token)
         _compile_node(writer, child, inner, depth + 1)
 
 
@@ -238,11 +240,11 @@ def _hoist_lookups(writer: _Writer, node: _Node, subject: _Subject, depth: int) 
     if not paths:
         return
     simple = [p for p in paths if len(p) == 1 and not p[0].isdigit()]
-    names = {p: writer.variable() for p in simple}
+    names: dict[tuple[str, ...], str] = {p: writer.variable() for p in simple}
     if names:
         writer.emit(depth, f"if isinstance({subject.variable}, dict):")
-        for (token,), name in names.items():
-            writer.emit(depth + 1, f"{name} = {subject.variable}.get({token!r}, _M)")
+        for path, name in names.items():
+            writer.emit(depth + 1, f"{name} = {subject.variable}.get({path[0]!r}, _M)")
         writer.emit(depth, "else:")
         writer.emit(depth + 1, " = ".join(names.values()) + " = _M")
     subject.lookups.update(names)
@@ -251,9 +253,8 @@ def _hoist_lookups(writer: _Writer, node: _Node, subject: _Subject, depth: int) 
             subject.lookups[path] = _lookup(writer, depth, Path("subject", path), subject)
 
 
-def _compile_check(
-    writer: _Writer, index: int, given_index: int, rule: Rule, subject: _Subject, depth: int
-) -> None:
+def _compile_check(writer: _Writer, check: _Check, subject: _Subject, depth: int) -> None:
+    index, given_index, rule = check
     assert rule.then is not None
     when = "True" if rule.when is None else _condition(writer, depth, rule.when, subject)
     then = _condition(writer, depth, rule.then, subject)
