@@ -16,10 +16,11 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ._conditions import COMBINATORS, OPERATORS, Condition, leaves, parse_condition
+from ._conditions import COMBINATORS, OPERATORS, Condition, json_type, leaves, parse_condition
 from ._diagnostic import Severity
 from ._documents import Document, ParseError, read_document
 from ._pointer import WILDCARD, split_pointer
@@ -94,10 +95,62 @@ class Rule:
             raw=data,
         )
 
+    @cached_property
+    def _message_parts(self) -> list[str]:
+        """The message split around placeholders: text, name, text, name, ..., text."""
+        return _PLACEHOLDER.split(self.message)
+
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        """Member names this rule knows, for 'did you mean' suggestions."""
+        names: list[str] = []
+        for leaf in leaves(self.then):
+            if leaf.operator in ("key_in", "types_by_key"):
+                names.extend(leaf.argument)
+        return tuple(names)
+
     def render_message(self, value: Any, key: str | int | None) -> str:
-        """The message with its placeholders filled from the value the rule looked at."""
-        fields = _placeholder_values(self, value, key)
-        return _PLACEHOLDER.sub(lambda m: fields.get(m.group(1), m.group(0)), self.message)
+        """The message with its placeholders filled from the value the rule looked at.
+
+        Only the placeholders the message uses are worked out: findings are common in bulk runs.
+        """
+        parts = self._message_parts
+        if len(parts) == 1:
+            return parts[0]
+        pieces = parts[:]
+        for index in range(1, len(parts), 2):
+            pieces[index] = _placeholder(self, parts[index], value, key)
+        return "".join(pieces)
+
+
+def _suggestion(key: str | int | None, names: tuple[str, ...]) -> str:
+    if not isinstance(key, str):
+        return ""
+    by_case = {name.lower(): name for name in names}
+    close = by_case.get(key.lower())  # boardID -> boardId, without difflib
+    if close is None:
+        matches = difflib.get_close_matches(key, names, n=1)
+        close = matches[0] if matches else None
+    return f" (did you mean '{close}'?)" if close and close != key else ""
+
+
+def _placeholder(rule: Rule, name: str, value: Any, key: str | int | None) -> str:
+    if name == "value":
+        return _short(value)
+    if name == "length":
+        return str(len(value)) if isinstance(value, str | list | dict) else "?"
+    if name == "key":
+        return "" if key is None else str(key)
+    if name == "type":
+        return json_type(value)
+    if name == "suggestion":
+        return _suggestion(key, rule._names)
+    if name == "expected":
+        for leaf in leaves(rule.then):
+            if leaf.operator == "types_by_key" and isinstance(key, str) and key in leaf.argument:
+                return " or ".join(leaf.argument[key])
+        return ""
+    return "{" + name + "}"
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -106,28 +159,6 @@ def _short(value: Any, limit: int = 60) -> str:
         text = text[: limit - 1] + "…"
     # JSON may hold unpaired surrogates ("\udfaa"); keep them visible but printable
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _placeholder_values(rule: Rule, value: Any, key: str | int | None) -> dict[str, str]:
-    from ._conditions import json_type  # noqa: PLC0415 - cheap, keeps this module's surface small
-
-    names: list[str] = []
-    expected = ""
-    for leaf in leaves(rule.then):
-        if leaf.operator == "key_in":
-            names.extend(leaf.argument)
-        elif leaf.operator == "types_by_key" and isinstance(key, str):
-            names.extend(leaf.argument)
-            expected = " or ".join(leaf.argument.get(key, ()))
-    close = difflib.get_close_matches(str(key), names, n=1) if key is not None else []
-    return {
-        "value": _short(value),
-        "length": str(len(value)) if isinstance(value, str | list | dict) else "?",
-        "key": str(key) if key is not None else "",
-        "type": json_type(value),
-        "suggestion": f" (did you mean '{close[0]}'?)" if close else "",
-        "expected": expected,
-    }
 
 
 # --- loading -----------------------------------------------------------------------------

@@ -1,0 +1,18 @@
+"""Run every benchmark; print figures and the ratios against each one's baseline."""
+
+from __future__ import annotations
+
+from . import engine, lint
+
+
+def main() -> None:
+    results = []
+    for bench in (engine, lint):
+        results += bench.main()
+        print()
+    print("ratios (measured in this run)")
+    for name, ratio, goal, met in results:
+        print(f"  {name:45s} {ratio:7.2f}x   goal {goal:8s} {'met' if met else 'MISSED'}")
+
+
+main()
