@@ -7,7 +7,21 @@ import random
 from pathlib import Path
 from typing import Any
 
-WORDS = "pumpkin soup sage roasted autumn bread sourdough tart apple knife skills winter stew".split()
+WORDS = [
+    "pumpkin",
+    "soup",
+    "sage",
+    "roasted",
+    "autumn",
+    "bread",
+    "sourdough",
+    "tart",
+    "apple",
+    "knife",
+    "skills",
+    "winter",
+    "stew",
+]
 
 
 def _sentence(rng: random.Random, words: int) -> str:
