@@ -1,14 +1,23 @@
-"""The `pinrules` command line. Exit status: 0 clean, 1 an error was found, 2 usage error."""
+"""The `pinrules` command line. Exit status: 0 clean, 1 findings, 2 usage error.
+
+The exit status is decided in one place, `main`; commands return it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ._errors import UsageError
 
+if TYPE_CHECKING:
+    from ._config import Settings
+    from ._engine import Preflight
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,40 +25,47 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _parser() -> argparse.ArgumentParser:
-    from ._reporters import REPORTER_BY_NAME  # noqa: PLC0415
+def _rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="settings file (default: nearest pyproject.toml)")
+    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    parser.add_argument(
+        "--rules-dir", action="append", default=[], metavar="DIR", help="add the rule files of DIR"
+    )
 
+
+def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pinrules", description="Check Pinterest posts before they are published.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
     lint = commands.add_parser("lint", help="check post files (JSON or YAML) and folders of them")
     lint.add_argument("paths", nargs="+", metavar="PATH", help="post files or folders")
-    lint.add_argument("--format", choices=sorted(REPORTER_BY_NAME), default="text")
-    lint.add_argument(
-        "--accounts",
-        metavar="FILE",
-        help="YAML/JSON file mapping accountId to {defaultBoardId: ...}",
-    )
-    lint.add_argument(
-        "--select",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="run only these codes or prefixes (repeatable, or comma-separated)",
-    )
-    lint.add_argument(
-        "--ignore",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="skip these codes or prefixes (repeatable, or comma-separated)",
-    )
-    lint.add_argument(
-        "--rules-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="add the rule files of DIR to the built-in rules",
-    )
+    lint.add_argument("--format", choices=FORMATS, default="text")
+    _rule_options(lint)
+    lint.add_argument("--accounts", metavar="FILE", help="YAML/JSON: accountId -> {defaultBoardId: ...}")
+    for flag, text in (
+        ("--select", "run only these codes or prefixes"),
+        ("--extend-select", "add codes or prefixes to the selection"),
+        ("--ignore", "skip these codes or prefixes"),
+    ):
+        lint.add_argument(
+            flag, action="append", default=[], metavar="CODE", help=f"{text} (repeatable, comma-separated)"
+        )
+    lint.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
+                      help="override a code's (or prefix's) severity: error, warning or info")  # fmt: skip
+    lint.add_argument("--per-file-ignores", action="append", default=[], metavar="GLOB=CODES",
+                      help="ignore codes in files matching GLOB (repeatable)")  # fmt: skip
+    lint.add_argument("--fail-on", choices=("error", "warning"), help="lowest severity that fails the run")
+    lint.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
+    lint.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    _rule_options(rules)
+
+    explain = commands.add_parser("explain", help="print one rule's documentation")
+    explain.add_argument("code", metavar="CODE")
+    _rule_options(explain)
     return parser
 
 
@@ -57,22 +73,115 @@ def _codes(values: Sequence[str]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
-def _lint(args: argparse.Namespace) -> int:
-    from ._accounts import load_accounts  # noqa: PLC0415
+def _pairs(values: Sequence[str], flag: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name or not setting:
+            raise UsageError(f"{flag} takes NAME=VALUE (got {value!r})")
+        pairs[name.strip()] = setting.strip()
+    return pairs
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from ._config import SEVERITIES, Settings, load_settings  # noqa: PLC0415
+
+    settings = Settings() if args.isolated else load_settings(args.config)
+    settings.rules_dirs += args.rules_dir
+    if getattr(args, "command", None) != "lint":
+        return settings
+    if args.select:
+        settings.select = _codes(args.select)
+    settings.extend_select += _codes(args.extend_select)
+    if args.ignore:
+        settings.ignore = _codes(args.ignore)
+    for code, level in _pairs(args.severity, "--severity").items():
+        if level not in SEVERITIES:
+            raise UsageError(f"--severity {code}={level}: the level is one of {', '.join(SEVERITIES)}")
+        settings.severity[code] = level
+    for glob, codes in _pairs(args.per_file_ignores, "--per-file-ignores").items():
+        settings.per_file_ignores[glob] = _codes([codes])
+    if args.accounts:
+        settings.accounts = args.accounts
+    if args.fail_on:
+        settings.fail_on = args.fail_on
+    return settings
+
+
+def _preflight(settings: Settings, *, selected: bool = True) -> Preflight:
     from ._engine import Preflight  # noqa: PLC0415
-    from ._lint import find_post_files, lint  # noqa: PLC0415
-    from ._reporters import REPORTER_BY_NAME  # noqa: PLC0415
     from ._rules import RuleFileError  # noqa: PLC0415
 
-    files = find_post_files(args.paths)
+    select = [*settings.select, *settings.extend_select] if settings.select else []
     try:
-        preflight = Preflight(args.rules_dir, select=_codes(args.select), ignore=_codes(args.ignore))
+        return Preflight(
+            settings.rules_dirs,
+            select=select if selected else (),
+            ignore=settings.ignore if selected else (),
+            severity=settings.severity,
+        )
     except RuleFileError as error:
         raise UsageError(f"broken rule file: {error}") from None
-    accounts = load_accounts(args.accounts) if args.accounts else {}
-    result = lint(files, preflight, accounts)
-    sys.stdout.write(REPORTER_BY_NAME[args.format]().render(result))
-    return EXIT_FINDINGS if result.has_errors else EXIT_CLEAN
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from ._accounts import load_accounts  # noqa: PLC0415
+    from ._baseline import apply_baseline, read_baseline, write_baseline  # noqa: PLC0415
+    from ._lint import find_post_files, lint  # noqa: PLC0415
+    from ._reporters import REPORTER_BY_NAME  # noqa: PLC0415
+
+    settings = _settings(args)
+    files = find_post_files(args.paths)
+    preflight = _preflight(settings)
+    accounts = load_accounts(settings.accounts) if settings.accounts else {}
+    baseline = read_baseline(args.baseline) if args.baseline else None
+    result = lint(files, preflight, accounts, ignored_in=settings.ignored_in)
+    if args.write_baseline:
+        count = write_baseline(args.write_baseline, result.diagnostics)
+        sys.stderr.write(f"pinrules: recorded {count} findings in {args.write_baseline}\n")
+    if baseline is not None:
+        outcome = apply_baseline(baseline, result.diagnostics)
+        result.diagnostics = outcome.new
+        for file, rule, pointer in outcome.gone:
+            sys.stderr.write(f"pinrules: baseline entry no longer occurs: {file} {rule} {pointer or '/'}\n")
+    sys.stdout.write(REPORTER_BY_NAME[args.format]().render(result, preflight.rules))
+    failing = ("error",) if settings.fail_on == "error" else ("error", "warning")
+    return EXIT_FINDINGS if any(d.severity in failing for d in result.diagnostics) else EXIT_CLEAN
+
+
+def _rules(args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
+    preflight = _preflight(_settings(args), selected=False)
+    if args.format == "json":
+        listing = [
+            {"code": r.code, "severity": str(r.severity), "phase": r.phase, "summary": r.summary,
+             "builtin": r.builtin, "file": r.file}
+            for r in preflight.all_rules
+        ]  # fmt: skip
+        sys.stdout.write(json.dumps(listing, indent=2) + "\n")
+        return EXIT_CLEAN
+    width = max(len(r.code) for r in preflight.all_rules)
+    for r in preflight.all_rules:
+        sys.stdout.write(f"{r.code:<{width}}  {r.severity:<7}  {r.phase:<7}  {r.summary}\n")
+    return EXIT_CLEAN
+
+
+def _explain(args: argparse.Namespace) -> int:
+    import difflib  # noqa: PLC0415
+
+    from ._docs import explain_text  # noqa: PLC0415
+
+    preflight = _preflight(_settings(args), selected=False)
+    rule = preflight.rule(args.code)
+    if rule is None:
+        codes = [r.code for r in preflight.all_rules]
+        close = difflib.get_close_matches(args.code, codes, n=3, cutoff=0.5)
+        close += [c for c in codes if c.startswith(args.code.rstrip(".") + ".") and c not in close]
+        hint = f"; did you mean {', '.join(close[:5])}?" if close else "; `pinrules rules` lists them"
+        raise UsageError(f"unknown rule {args.code!r}{hint}")
+    sys.stdout.write(explain_text(rule, preflight))
+    return EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,7 +191,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     try:
         args = _parser().parse_args(argv)
-        return _lint(args)
+        if args.version:
+            from . import __version__  # noqa: PLC0415
+
+            sys.stdout.write(f"pinrules {__version__}\n")
+            return EXIT_CLEAN
+        commands = {"lint": _lint, "rules": _rules, "explain": _explain}
+        if args.command not in commands:
+            raise UsageError("choose a command: lint, rules or explain (see pinrules --help)")
+        return commands[args.command](args)
     except UsageError as error:
         sys.stderr.write(f"pinrules: {error}\n")
         return EXIT_USAGE

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ._compiler import compile_rules
-from ._diagnostic import Diagnostic
+from ._diagnostic import Diagnostic, Severity
 from ._documents import Document
 from ._pointer import to_pointer
 from ._rules import Rule, load_rules
-from ._selection import Selection
+from ._selection import Selection, most_specific
+
+
+def _with_severity(rule: Rule, severity: str | None) -> Rule:
+    return rule if severity is None else replace(rule, severity=Severity(severity))
 
 
 class Preflight:
@@ -27,9 +32,15 @@ class Preflight:
         *,
         select: Iterable[str] = (),
         ignore: Iterable[str] = (),
+        severity: Mapping[str, str] | None = None,
         builtin: bool = True,
     ) -> None:
-        self.all_rules: list[Rule] = load_rules(rule_dirs, builtin=builtin)
+        """`select`/`ignore` take codes or prefixes; `severity` maps codes or prefixes to
+        "error", "warning" or "info" (the most specific entry wins)."""
+        rules = load_rules(rule_dirs, builtin=builtin)
+        if severity:
+            rules = [_with_severity(rule, most_specific(rule.code, severity)) for rule in rules]
+        self.all_rules: list[Rule] = rules
         selection = Selection(tuple(select), tuple(ignore))
         self.rules: list[Rule] = [r for r in self.all_rules if selection.includes(r.code)]
         self._static = [r for r in self.rules if r.phase == "static"]

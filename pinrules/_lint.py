@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ._diagnostic import Diagnostic
+from ._diagnostic import Diagnostic, Severity
 from ._documents import Document, ParseError, read_document
 from ._engine import Preflight
 from ._errors import UsageError
+from ._rules import Rule
+from ._selection import matches
 
 POST_SUFFIXES = (".json", ".yaml", ".yml")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
@@ -21,10 +23,6 @@ _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 class LintResult:
     files: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.diagnostics)
 
 
 def find_post_files(paths: Iterable[str]) -> list[str]:
@@ -54,31 +52,20 @@ def read_post_file(name: str) -> Document | Diagnostic:
     try:
         data = Path(name).read_bytes()
     except OSError as error:
-        return _file_diagnostic(
-            "post.unreadable",
-            name,
-            f"cannot open the file: {error.strerror}",
-            "Check that the file exists and that you may read it.",
-        )
+        return _file_diagnostic("post.unreadable", name, f"cannot open the file: {error.strerror}")
     try:
         return read_document(name, data)
     except ParseError as error:
-        return _file_diagnostic(
-            "post.parse_error",
-            name,
-            error.message,
-            "Fix the file at this line and column.",
-            line=error.line,
-            column=error.column,
-        )
+        return _file_diagnostic("post.parse_error", name, error.message, line=error.line, column=error.column)
 
 
-def _file_diagnostic(
-    rule: str, name: str, message: str, fix: str, *, line: int = 1, column: int = 1
-) -> Diagnostic:
-    from ._diagnostic import Severity  # noqa: PLC0415
+def _file_diagnostic(rule: str, name: str, message: str, *, line: int = 1, column: int = 1) -> Diagnostic:
+    """A diagnostic of the reader; `lint` gives it its rule's severity and fix text."""
+    return Diagnostic(rule, Severity.ERROR, message, "", "", name, line, column)
 
-    return Diagnostic(rule, Severity.ERROR, message, fix, "", name, line, column)
+
+def _as_rule(diagnostic: Diagnostic, rule: Rule) -> Diagnostic:
+    return replace(diagnostic, severity=rule.severity, fix=rule.fix)
 
 
 def account_for(post: Any, accounts: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -87,20 +74,24 @@ def account_for(post: Any, accounts: dict[str, dict[str, Any]]) -> dict[str, Any
 
 
 def lint(
-    files: Iterable[str], preflight: Preflight, accounts: dict[str, dict[str, Any]] | None = None
+    files: Iterable[str],
+    preflight: Preflight,
+    accounts: dict[str, dict[str, Any]] | None = None,
+    ignored_in: Callable[[str], list[str]] | None = None,
 ) -> LintResult:
+    """Check each file; `ignored_in(file)` names codes or prefixes to drop for that file."""
     result = LintResult()
-    codes = {rule.code for rule in preflight.rules}
+    rules = {rule.code: rule for rule in preflight.rules}
     for name in files:
         result.files += 1
         document = read_post_file(name)
         if isinstance(document, Diagnostic):
-            if document.rule in codes:
-                result.diagnostics.append(document)
-            continue
-        result.diagnostics.extend(
-            preflight.check_document(document, account_for(document.value, accounts or {}))
-        )
+            rule = rules.get(document.rule)
+            found = [_as_rule(document, rule)] if rule else []
+        else:
+            found = preflight.check_document(document, account_for(document.value, accounts or {}))
+        ignored = ignored_in(name) if ignored_in else []
+        result.diagnostics.extend(d for d in found if not any(matches(d.rule, p) for p in ignored))
     # shown by file, then place in the file, then code: the order an editor walks them
     result.diagnostics.sort(key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.rule))
     return result

@@ -6,7 +6,10 @@ import pytest
 
 from pinrules import Preflight, Rule, load_rules
 
-RULES = load_rules()
+from .conftest import ROOT
+
+HOUSE_RULES = ROOT / "examples" / "house-rules"
+RULES = load_rules([HOUSE_RULES])
 EXAMPLES = [
     pytest.param(rule, example, outcome, id=f"{rule.code}-{outcome}-{n}")
     for rule in RULES
@@ -15,9 +18,17 @@ EXAMPLES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def with_house_rules() -> Preflight:
+    return Preflight([HOUSE_RULES])
+
+
 @pytest.mark.parametrize(("rule", "example", "outcome"), EXAMPLES)
-def test_example(preflight: Preflight, rule: Rule, example, outcome: str) -> None:
-    """A failing example gives the rule's code; a passing one gives no error at all."""
+def test_example(with_house_rules: Preflight, rule: Rule, example, outcome: str) -> None:
+    """A failing example gives the rule's code; a passing one gives no error at all.
+
+    The house rules of examples/house-rules run alongside, as a project would run them."""
+    preflight = with_house_rules
     codes = [d.rule for d in preflight.check(example.post, example.account)]
     if outcome == "fail":
         assert rule.code in codes

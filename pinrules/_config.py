@@ -1,0 +1,140 @@
+"""Settings for `pinrules lint`: `[tool.pinrules]` in the nearest pyproject.toml, or --config.
+
+    [tool.pinrules]
+    select = ["pinterest", "post"]        # codes or prefixes; default: every rule
+    extend-select = ["house"]             # added to select
+    ignore = ["pinterest.feature"]
+    rules-dirs = ["house-rules"]          # relative to this file
+    accounts = "accounts.yaml"            # relative to this file
+    fail-on = "error"                     # or "warning"
+    allow-private-network = false         # online checks may reach private addresses
+
+    [tool.pinrules.severity]              # overrides, by code or prefix
+    "pinterest.image.size_max" = "warning"
+
+    [tool.pinrules.per-file-ignores]      # globs relative to this file
+    "drafts/*" = ["pinterest.board.required"]
+
+Command-line flags win over the file. A bad file is a UsageError naming the file, the key and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ._errors import UsageError
+
+SEVERITIES = ("error", "warning", "info")
+_LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs")
+_KNOWN = (*_LIST_KEYS, "accounts", "fail-on", "severity", "per-file-ignores", "allow-private-network")
+
+
+@dataclass
+class Settings:
+    select: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    rules_dirs: list[str] = field(default_factory=list)
+    accounts: str | None = None
+    fail_on: str = "error"
+    severity: dict[str, str] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    allow_private_network: bool = False
+    root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
+    source: str | None = None  # the file the settings came from
+
+    def ignored_in(self, file: str) -> list[str]:
+        """Codes and prefixes ignored for one file by per-file-ignores."""
+        path = Path(file).resolve()
+        try:
+            relative = PurePosixPath(path.relative_to(self.root.resolve())).as_posix()
+        except ValueError:
+            relative = Path(file).as_posix()
+        return [
+            code
+            for pattern, codes in self.per_file_ignores.items()
+            if fnmatch(relative, pattern) or fnmatch(path.name, pattern)
+            for code in codes
+        ]
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.pinrules] table, from `start` upwards."""
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return candidate  # reported properly by load_settings
+            if "pinrules" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_settings(config: str | None = None, start: Path | None = None) -> Settings:
+    """Settings from --config FILE, else from the nearest pyproject.toml, else defaults."""
+    path = Path(config) if config else find_pyproject(start or Path.cwd())
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read the config file ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: the config file is not UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path}: invalid TOML: {error}") from None
+    table = data.get("tool", {}).get("pinrules")
+    if table is None:
+        table = {} if path.name == "pyproject.toml" else data  # a plain pinrules.toml
+    return _settings(table, path)
+
+
+def _fail(path: Path, key: str, problem: str) -> UsageError:
+    return UsageError(f"{path}: [tool.pinrules] {key}: {problem}")
+
+
+def _string_list(path: Path, key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(path, key, 'must be a list of strings, like ["pinterest.video"]')
+    return value
+
+
+def _settings(table: dict[str, Any], path: Path) -> Settings:
+    root = path.resolve().parent
+    settings = Settings(root=root, source=str(path))
+    for key, value in table.items():
+        if key not in _KNOWN:
+            raise _fail(path, key, f"unknown setting; known: {', '.join(_KNOWN)}")
+        if key in _LIST_KEYS:
+            setattr(settings, key.replace("-", "_"), _string_list(path, key, value))
+        elif key == "accounts":
+            if not isinstance(value, str):
+                raise _fail(path, key, "must be a path to an accounts file")
+            settings.accounts = str(root / value)
+        elif key == "fail-on":
+            if value not in ("error", "warning"):
+                raise _fail(path, key, f'must be "error" or "warning" (got {value!r})')
+            settings.fail_on = value
+        elif key == "allow-private-network":
+            if not isinstance(value, bool):
+                raise _fail(path, key, "must be true or false")
+            settings.allow_private_network = value
+        elif key == "severity":
+            if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
+                raise _fail(path, key, 'must map codes or prefixes to "error", "warning" or "info"')
+            settings.severity = dict(value)
+        else:  # per-file-ignores
+            if not isinstance(value, dict):
+                raise _fail(path, key, "must map globs to lists of codes")
+            settings.per_file_ignores = {
+                glob: _string_list(path, f"{key}.{glob}", codes) for glob, codes in value.items()
+            }
+    settings.rules_dirs = [str(root / d) for d in settings.rules_dirs]
+    return settings
