@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from . import engine, lint
+from . import engine, lint, network
 
 
 def main() -> None:
     results = []
-    for bench in (engine, lint):
+    for bench in (engine, lint, network):
         results += bench.main()
         print()
     print("ratios (measured in this run)")
     for name, ratio, goal, met in results:
-        print(f"  {name:45s} {ratio:7.2f}x   goal {goal:8s} {'met' if met else 'MISSED'}")
+        unit = "" if "(s)" in name else "x"
+        print(f"  {name:45s} {ratio:7.2f}{unit:1s}   goal {goal:8s} {'met' if met else 'MISSED'}")
 
 
 main()

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--per-file-ignores", action="append", default=[], metavar="GLOB=CODES",
                       help="ignore codes in files matching GLOB (repeatable)")  # fmt: skip
     lint.add_argument("--fail-on", choices=("error", "warning"), help="lowest severity that fails the run")
+    lint.add_argument("--online", action="store_true", help="also check local media files and media URLs")
+    lint.add_argument("--allow-private-network", action="store_true",
+                      help="let --online reach loopback and private addresses (local testing)")  # fmt: skip
+    lint.add_argument("--online-cache-ttl", type=float, metavar="SECONDS",
+                      help="reuse URL answers of earlier runs for this long (default 0: never)")  # fmt: skip
     lint.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
     lint.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE")
 
@@ -105,6 +110,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.accounts = args.accounts
     if args.fail_on:
         settings.fail_on = args.fail_on
+    if args.allow_private_network:
+        settings.allow_private_network = True
+    if args.online_cache_ttl is not None:
+        settings.online_cache_ttl = args.online_cache_ttl
     return settings
 
 
@@ -135,7 +144,17 @@ def _lint(args: argparse.Namespace) -> int:
     preflight = _preflight(settings)
     accounts = load_accounts(settings.accounts) if settings.accounts else {}
     baseline = read_baseline(args.baseline) if args.baseline else None
-    result = lint(files, preflight, accounts, ignored_in=settings.ignored_in)
+    online = None
+    if args.online:
+        from ._network import NetworkSettings  # noqa: PLC0415 - imports aiohttp
+        from ._rules import cache_dir  # noqa: PLC0415
+
+        online = NetworkSettings(
+            allow_private_network=settings.allow_private_network,
+            cache_ttl=settings.online_cache_ttl,
+            cache_dir=cache_dir(),
+        )
+    result = lint(files, preflight, accounts, ignored_in=settings.ignored_in, online=online)
     if args.write_baseline:
         count = write_baseline(args.write_baseline, result.diagnostics)
         sys.stderr.write(f"pinrules: recorded {count} findings in {args.write_baseline}\n")

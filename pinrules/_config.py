@@ -8,6 +8,7 @@
     accounts = "accounts.yaml"            # relative to this file
     fail-on = "error"                     # or "warning"
     allow-private-network = false         # online checks may reach private addresses
+    online-cache-ttl = 0                  # seconds URL answers are reused across runs
 
     [tool.pinrules.severity]              # overrides, by code or prefix
     "pinterest.image.size_max" = "warning"
@@ -31,7 +32,15 @@ from ._errors import UsageError
 
 SEVERITIES = ("error", "warning", "info")
 _LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs")
-_KNOWN = (*_LIST_KEYS, "accounts", "fail-on", "severity", "per-file-ignores", "allow-private-network")
+_KNOWN = (
+    *_LIST_KEYS,
+    "accounts",
+    "fail-on",
+    "severity",
+    "per-file-ignores",
+    "allow-private-network",
+    "online-cache-ttl",
+)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class Settings:
     severity: dict[str, str] = field(default_factory=dict)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     allow_private_network: bool = False
+    online_cache_ttl: float = 0.0
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
 
@@ -126,6 +136,10 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, bool):
                 raise _fail(path, key, "must be true or false")
             settings.allow_private_network = value
+        elif key == "online-cache-ttl":
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise _fail(path, key, "must be a number of seconds, 0 or more")
+            settings.online_cache_ttl = float(value)
         elif key == "severity":
             if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
                 raise _fail(path, key, 'must map codes or prefixes to "error", "warning" or "info"')

@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._compiler import compile_rules
 from ._diagnostic import Diagnostic, Severity
 from ._documents import Document
-from ._pointer import to_pointer
+from ._pointer import Pointer, to_pointer
 from ._rules import Rule, load_rules
 from ._selection import Selection, most_specific
+
+if TYPE_CHECKING:
+    from ._network import NetworkSettings
 
 
 def _with_severity(rule: Rule, severity: str | None) -> Rule:
@@ -68,6 +72,41 @@ class Preflight:
             )
             for index, _, pointer, value, key in findings
         ]
+
+    async def check_online(
+        self,
+        post: Any,
+        account: Any = None,
+        *,
+        base_dir: str | os.PathLike[str] | None = None,
+        network: NetworkSettings | None = None,
+    ) -> list[Diagnostic]:
+        """All phases: static, then the local files (relative to `base_dir`, default the
+        working folder) and the URLs of the post. Unreachable networks are diagnostics."""
+        from ._network import NetworkSettings  # noqa: PLC0415 - imports aiohttp
+        from ._online import OnlinePost, online_findings  # noqa: PLC0415
+
+        item = OnlinePost(post, Path(base_dir) if base_dir is not None else Path.cwd())
+        (findings,) = await online_findings([item], network or NetworkSettings())
+        return self.check(post, account) + self.probe_diagnostics(findings)
+
+    def probe_diagnostics(
+        self, findings: Iterable[tuple[str, Pointer, str]], document: Document | None = None
+    ) -> list[Diagnostic]:
+        """Diagnostics for what the online probes found, for the rules that are selected."""
+        rules = {rule.code: rule for rule in self.rules}
+        diagnostics = []
+        for code, pointer, message in findings:
+            rule = rules.get(code)
+            if rule is None:
+                continue
+            line, column = document.position(pointer) if document else (None, None)
+            diagnostics.append(Diagnostic(
+                rule=code, severity=rule.severity, message=message, fix=rule.fix,
+                pointer=to_pointer(pointer), file=document.name if document else None,
+                line=line, column=column,
+            ))  # fmt: skip
+        return diagnostics
 
     def check_document(self, document: Document, account: Any = None) -> list[Diagnostic]:
         """Like `check`, with each diagnostic placed at its line and column in the file."""

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._diagnostic import Diagnostic, Severity
 from ._documents import Document, ParseError, read_document
@@ -14,6 +14,9 @@ from ._engine import Preflight
 from ._errors import UsageError
 from ._rules import Rule
 from ._selection import matches
+
+if TYPE_CHECKING:
+    from ._network import NetworkSettings
 
 POST_SUFFIXES = (".json", ".yaml", ".yml")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
@@ -68,6 +71,20 @@ def _as_rule(diagnostic: Diagnostic, rule: Rule) -> Diagnostic:
     return replace(diagnostic, severity=rule.severity, fix=rule.fix)
 
 
+def _online(preflight: Preflight, documents: list[Document], network: NetworkSettings) -> list[Diagnostic]:
+    import asyncio  # noqa: PLC0415 - the offline path never needs an event loop
+
+    from ._online import OnlinePost, online_findings  # noqa: PLC0415
+
+    posts = [OnlinePost(d.value, Path(d.name).parent) for d in documents]
+    per_post = asyncio.run(online_findings(posts, network))
+    return [
+        diagnostic
+        for document, findings in zip(documents, per_post, strict=True)
+        for diagnostic in preflight.probe_diagnostics(findings, document)
+    ]
+
+
 def account_for(post: Any, accounts: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     account_id = post.get("accountId") if isinstance(post, dict) else None
     return accounts.get(account_id) if isinstance(account_id, str) else None
@@ -78,20 +95,31 @@ def lint(
     preflight: Preflight,
     accounts: dict[str, dict[str, Any]] | None = None,
     ignored_in: Callable[[str], list[str]] | None = None,
+    online: NetworkSettings | None = None,
 ) -> LintResult:
-    """Check each file; `ignored_in(file)` names codes or prefixes to drop for that file."""
+    """Check each file; `ignored_in(file)` names codes or prefixes to drop for that file.
+
+    With `online` settings, the files and network phases run too, over all files at once.
+    """
     result = LintResult()
     rules = {rule.code: rule for rule in preflight.rules}
+    found: list[Diagnostic] = []
+    documents: list[Document] = []
     for name in files:
         result.files += 1
         document = read_post_file(name)
         if isinstance(document, Diagnostic):
             rule = rules.get(document.rule)
-            found = [_as_rule(document, rule)] if rule else []
+            found += [_as_rule(document, rule)] if rule else []
         else:
-            found = preflight.check_document(document, account_for(document.value, accounts or {}))
-        ignored = ignored_in(name) if ignored_in else []
-        result.diagnostics.extend(d for d in found if not any(matches(d.rule, p) for p in ignored))
+            documents.append(document)
+            found += preflight.check_document(document, account_for(document.value, accounts or {}))
+    if online is not None and documents:
+        found += _online(preflight, documents, online)
+    for diagnostic in found:
+        ignored = ignored_in(diagnostic.file or "") if ignored_in else []
+        if not any(matches(diagnostic.rule, p) for p in ignored):
+            result.diagnostics.append(diagnostic)
     # shown by file, then place in the file, then code: the order an editor walks them
     result.diagnostics.sort(key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.rule))
     return result

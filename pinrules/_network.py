@@ -1,0 +1,219 @@
+"""The network phase: is a media URL reachable, what does it serve, how large is it.
+
+HEAD first; when HEAD is refused or says too little, a ranged GET of the first bytes with
+compression off, to sniff the type and read the size from Content-Range. A whole body is
+never downloaded: at most `max_bytes` are read from any response.
+
+All URLs of a run are checked concurrently over one session (bounded connections in total
+and per host), each distinct URL once. Connections go through the address guard unless the
+caller allows private networks.
+
+    ClientError (aiohttp)
+    └── the failures a probe names: refused, unreachable, timed out, redirects, bad status
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from ._guard import BlockedAddressError, check_address
+from ._sniff import SNIFF_BYTES, sniff
+
+USER_AGENT = "pinrules-preflight/0.1 (+https://github.com/pinrules/pinrules)"
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    allow_private_network: bool = False
+    timeout: float = 10.0  # whole request, per URL
+    connect_timeout: float = 5.0
+    max_redirects: int = 5
+    limit: int = 100  # connections in total
+    limit_per_host: int = 50
+    max_bytes: int = 65_536  # the most ever read from one response
+    cache_ttl: float = 0.0  # seconds an answer is reused across runs; 0: no on-disk cache
+    cache_dir: Path | None = None
+    # addresses let through although not public, e.g. a test server on 127.0.0.1 (an explicit,
+    # narrow alternative to allow_private_network)
+    allowed_addresses: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class UrlFacts:
+    """What a URL answered: `problem` when it could not be fetched, else status, type, size."""
+
+    url: str
+    problem: str | None = None
+    status: int | None = None
+    mime: str | None = None  # sniffed from the bytes when there were bytes, else the header's
+    size: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _guarded_sockets(allowed: frozenset[str]) -> Callable[[Any], socket.socket]:
+    """A socket factory for the connector that checks each address before connecting to it."""
+
+    def factory(addr_info: Any) -> socket.socket:
+        family, kind, proto, _, address = addr_info
+        if address[0] not in allowed:
+            check_address(address[0])
+        return socket.socket(family, kind, proto)
+
+    return factory
+
+
+def make_session(settings: NetworkSettings) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(
+        limit=settings.limit,
+        limit_per_host=settings.limit_per_host,
+        socket_factory=None
+        if settings.allow_private_network
+        else _guarded_sockets(settings.allowed_addresses),
+    )
+    timeout = aiohttp.ClientTimeout(total=settings.timeout, sock_connect=settings.connect_timeout)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=timeout,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+        auto_decompress=False,
+    )
+
+
+def _media_type(response: aiohttp.ClientResponse) -> str | None:
+    value = response.headers.get("Content-Type")
+    return value.split(";", 1)[0].strip().lower() or None if value else None
+
+
+def _size(response: aiohttp.ClientResponse) -> int | None:
+    """The full size: Content-Range's total for a partial answer, else Content-Length."""
+    if response.status == 206:
+        total = response.headers.get("Content-Range", "").rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = response.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
+def _status_problem(response: aiohttp.ClientResponse) -> str:
+    return f"{response.status} {response.reason or ''}".strip()
+
+
+async def _read_head(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    head = b""
+    while len(head) < SNIFF_BYTES:
+        chunk = await response.content.read(min(limit, 4096) - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+async def probe(session: aiohttp.ClientSession, url: str, settings: NetworkSettings) -> UrlFacts:
+    """Fetch as little as possible of `url` to learn status, type and size."""
+    try:
+        async with session.head(url, allow_redirects=True, max_redirects=settings.max_redirects) as head:
+            if 200 <= head.status < 300 and _media_type(head) and _size(head) is not None:
+                return UrlFacts(url, status=head.status, mime=_media_type(head), size=_size(head))
+        # HEAD refused, failed or vague: ask for the first bytes instead
+        headers = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
+        async with session.get(
+            url, headers=headers, allow_redirects=True, max_redirects=settings.max_redirects
+        ) as response:
+            if response.status == 416:
+                return UrlFacts(url, status=response.status, size=0, mime=_media_type(response))
+            if not 200 <= response.status < 300:
+                return UrlFacts(url, problem=_status_problem(response), status=response.status)
+            first = await _read_head(response, settings.max_bytes)
+            return UrlFacts(
+                url, status=response.status, mime=sniff(first) or _media_type(response), size=_size(response)
+            )
+    except TimeoutError:
+        return UrlFacts(url, problem=f"timed out after {settings.timeout:g} s")
+    except aiohttp.TooManyRedirects:
+        return UrlFacts(url, problem=f"more than {settings.max_redirects} redirects")
+    except aiohttp.NonHttpUrlRedirectClientError as error:
+        return UrlFacts(url, problem=f"redirects to a URL that is not http(s): {error}")
+    except aiohttp.ClientConnectorDNSError:
+        return UrlFacts(url, problem="the host name does not resolve")
+    except aiohttp.ClientConnectorError as error:
+        return UrlFacts(url, problem=_connect_problem(error))
+    except (aiohttp.ClientError, ValueError) as error:
+        return UrlFacts(
+            url, problem=f"the request failed ({error.__class__.__name__}: {error})".rstrip(": )") + ")"
+        )
+
+
+def _connect_problem(error: aiohttp.ClientConnectorError) -> str:
+    cause: BaseException | None = error.os_error
+    while cause is not None:
+        if isinstance(cause, BlockedAddressError):
+            return f"{cause} (pass --allow-private-network for local testing)"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    if "Multiple exceptions" in str(error.os_error) and "refused to connect" in str(error.os_error):
+        return f"{str(error.os_error).split('; ')[0]} (pass --allow-private-network for local testing)"
+    if error.os_error.errno == 111:
+        return "connection refused"
+    return f"cannot connect ({error.os_error.strerror or error.os_error})"
+
+
+async def probe_all(urls: Iterable[str], settings: NetworkSettings) -> dict[str, UrlFacts]:
+    """Every distinct URL once, concurrently; answers from the on-disk cache when fresh."""
+    wanted = list(dict.fromkeys(urls))
+    cache = _Cache(settings)
+    found = {url: facts for url in wanted if (facts := cache.get(url)) is not None}
+    missing = [url for url in wanted if url not in found]
+    if missing:
+        async with make_session(settings) as session:
+            answers = await asyncio.gather(*(probe(session, url, settings) for url in missing))
+        found.update(zip(missing, answers, strict=True))
+        cache.save([f for f in answers if f.problem is None])
+    return found
+
+
+class _Cache:
+    """Answers of earlier runs (successful ones only), for a short time, for pre-commit loops."""
+
+    def __init__(self, settings: NetworkSettings) -> None:
+        self.ttl = settings.cache_ttl
+        self.path = (settings.cache_dir or Path(tempfile.gettempdir())) / "pinrules-urls.json"
+        self.entries: dict[str, Any] = {}
+        if self.ttl > 0:
+            try:
+                self.entries = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.entries = {}
+
+    def get(self, url: str) -> UrlFacts | None:
+        entry = self.entries.get(url)
+        if self.ttl <= 0 or not isinstance(entry, dict) or time.time() - entry.get("at", 0) > self.ttl:
+            return None
+        try:
+            return UrlFacts(**entry["facts"])
+        except (TypeError, KeyError):
+            return None
+
+    def save(self, facts: list[UrlFacts]) -> None:
+        if self.ttl <= 0 or not facts:
+            return
+        now = time.time()
+        fresh = {k: v for k, v in self.entries.items() if now - v.get("at", 0) <= self.ttl}
+        fresh.update({f.url: {"at": now, "facts": asdict(f)} for f in facts})
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(fresh), encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # no cache is only slower

@@ -1,0 +1,157 @@
+"""The online phases of a post: its local files and its URLs, turned into diagnostics.
+
+Probes gather facts (`FileFacts`, `UrlFacts`); this module decides what the facts mean for
+Pinterest, under the same codes the static rules use for the hints (`mimeType`, `sizeBytes`).
+aiohttp is imported only when URLs are actually checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._conditions import is_http_url
+from ._files import FileFacts, inspect_file, resolve_media_path
+from ._sniff import BASE64_IMAGE_TYPES, IMAGE_TYPES, VIDEO_TYPES, describe
+
+if TYPE_CHECKING:
+    from ._network import NetworkSettings, UrlFacts
+
+Pointer = tuple[str | int, ...]
+Finding = tuple[str, Pointer, str]  # code, where, message
+
+IMAGE_MAX = 20_000_000
+VIDEO_MAX = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to check online: a media file or URL, or the cover URL."""
+
+    pointer: Pointer
+    role: str  # "image", "video" or "cover"
+    source: str  # "path" or "url"
+    value: str
+    mime_hint: str | None = None
+    size_hint: int | None = None
+
+
+def targets(post: Any) -> list[Target]:
+    """The media files and URLs of a post (malformed ones are left to the static rules)."""
+    if not isinstance(post, dict):
+        return []
+    found = []
+    media = post.get("media")
+    for index, item in enumerate(media if isinstance(media, list) else []):
+        if not isinstance(item, dict) or item.get("kind") not in ("image", "video"):
+            continue
+        mime = item.get("mimeType") if isinstance(item.get("mimeType"), str) else None
+        size = item.get("sizeBytes")
+        size = size if isinstance(size, int) and not isinstance(size, bool) else None
+        for source in ("path", "url"):
+            value = item.get(source)
+            if isinstance(value, str) and (source == "path" or is_http_url(value)):
+                found.append(Target(("media", index, source), item["kind"], source, value, mime, size))
+    options = post.get("options")
+    pinterest = options.get("pinterest") if isinstance(options, dict) else None
+    cover = pinterest.get("coverImageUrl") if isinstance(pinterest, dict) else None
+    if isinstance(cover, str) and is_http_url(cover):
+        found.append(Target(("options", "pinterest", "coverImageUrl"), "cover", "url", cover))
+    return found
+
+
+def _content_findings(target: Target, mime: str | None, size: int | None, where: str) -> list[Finding]:
+    """Type and size of what a file holds or a URL serves ("the file", "the URL")."""
+    found: list[Finding] = []
+    p = target.pointer
+    if target.role == "cover":
+        if mime is not None and not mime.startswith("image/"):
+            found.append(
+                (
+                    "pinterest.cover_image_url.reachable",
+                    p,
+                    f"the cover URL serves {describe(mime)}, not an image",
+                )
+            )
+        return found
+    allowed, limit = (IMAGE_TYPES, IMAGE_MAX) if target.role == "image" else (VIDEO_TYPES, VIDEO_MAX)
+    kind = target.role
+    if mime not in allowed:
+        names = "JPEG, PNG or WebP" if kind == "image" else "MP4, MOV or M4V"
+        verb = "is" if where == "the file" else "serves"
+        found.append(
+            (f"pinterest.{kind}.mime_allowed", p, f"{where} {verb} {describe(mime)}; Pinterest takes {names}")
+        )
+    elif kind == "image" and target.source == "path" and mime not in BASE64_IMAGE_TYPES:
+        found.append(
+            ("pinterest.image.local_type", p, f"{where} is {mime}, which Pinterest takes only by URL")
+        )
+    if size is not None and size > limit:
+        found.append((f"pinterest.{kind}.size_max", p, f"{where} has {size:,} bytes; the limit is {limit:,}"))
+    if target.mime_hint is not None and mime is not None and target.mime_hint != mime:
+        found.append(
+            ("post.media.hint_mismatch", p, f"mimeType says {target.mime_hint} but {where} is {mime}")
+        )
+    if target.size_hint is not None and size is not None and target.size_hint != size:
+        found.append(
+            (
+                "post.media.hint_mismatch",
+                p,
+                f"sizeBytes says {target.size_hint:,} but {where} has {size:,} bytes",
+            )
+        )
+    return found
+
+
+def file_findings(target: Target, facts: FileFacts) -> list[Finding]:
+    if facts.problem is not None:
+        return [("post.media.path_readable", target.pointer, facts.problem)]
+    return _content_findings(target, facts.mime, facts.size, "the file")
+
+
+_UNREACHABLE = {
+    "image": "pinterest.image_url.reachable",
+    "video": "pinterest.video_url.reachable",
+    "cover": "pinterest.cover_image_url.reachable",
+}
+
+
+def url_findings(target: Target, facts: UrlFacts) -> list[Finding]:
+    if facts.problem is not None:
+        return [
+            (_UNREACHABLE[target.role], target.pointer, f"could not fetch {target.value}: {facts.problem}")
+        ]
+    return _content_findings(target, facts.mime, facts.size, "the URL")
+
+
+@dataclass
+class OnlinePost:
+    """A post to check online, and the folder its relative media paths start from."""
+
+    post: Any
+    base_dir: Path
+
+
+async def online_findings(posts: Sequence[OnlinePost], network: NetworkSettings) -> list[list[Finding]]:
+    """Findings of the files and network phases for each post; URLs checked all at once."""
+    per_post = [targets(item.post) for item in posts]
+    urls = [t.value for ts in per_post for t in ts if t.source == "url"]
+    facts: dict[str, UrlFacts] = {}
+    if urls:
+        from ._network import probe_all  # noqa: PLC0415 - aiohttp only when URLs are checked
+
+        facts = await probe_all(urls, network)
+    results = []
+    for item, found in zip(posts, per_post, strict=True):
+        findings: list[Finding] = []
+        for target in found:
+            if target.source == "path":
+                findings += file_findings(
+                    target, inspect_file(resolve_media_path(target.value, item.base_dir))
+                )
+            else:
+                findings += url_findings(target, facts[target.value])
+        results.append(findings)
+    return results
