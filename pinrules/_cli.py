@@ -71,6 +71,34 @@ def _parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print one rule's documentation")
     explain.add_argument("code", metavar="CODE")
     _rule_options(explain)
+
+    publish = commands.add_parser("publish", help="preflight posts, then publish those that pass")
+    publish.add_argument("paths", nargs="+", metavar="FILE", help="post files or folders")
+    publish.add_argument("--format", choices=("text", "json"), default="text")
+    publish.add_argument("--dry-run", action="store_true", help="show the Pinterest requests, send nothing")
+    _rule_options(publish)
+    publish.add_argument("--accounts", metavar="FILE", help="YAML/JSON: accountId -> {defaultBoardId: ...}")
+    publish.add_argument(
+        "--base-url", metavar="URL", help="API base (default: PINTEREST_API_BASE or Pinterest's)"
+    )
+    publish.add_argument(
+        "--journal", metavar="FILE", help="the publish journal (default: in your data folder)"
+    )
+    publish.add_argument(
+        "--no-journal", action="store_true", help="do not record or look up earlier publishes"
+    )
+    publish.add_argument(
+        "--allow-private-network",
+        action="store_true",
+        help="let media checks and downloads reach loopback and private addresses",
+    )
+    publish.add_argument("--poll-interval", type=float, default=2.0, metavar="SECONDS")
+    publish.add_argument("--poll-timeout", type=float, default=300.0, metavar="SECONDS")
+
+    sandbox = commands.add_parser("sandbox", help="run the local Pinterest stand-in")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--token", help="the access token to accept (default: a random one, printed)")
+    sandbox.add_argument("--files", metavar="DIR", help="serve DIR at /files/ (cover images for demos)")
     return parser
 
 
@@ -203,6 +231,21 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _publish(args: argparse.Namespace) -> int:
+    from publisher._cli import run_publish  # noqa: PLC0415 - the publisher only when publishing
+
+    settings = _settings(args)
+    settings.allow_private_network = settings.allow_private_network or args.allow_private_network
+    args.allow_private_network = settings.allow_private_network
+    return run_publish(args, _preflight(settings), args.accounts or settings.accounts)
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from publisher._cli import run_sandbox  # noqa: PLC0415
+
+    return run_sandbox(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # file names with undecodable bytes must print, not crash the report
     for stream in (sys.stdout, sys.stderr):
@@ -215,9 +258,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sys.stdout.write(f"pinrules {__version__}\n")
             return EXIT_CLEAN
-        commands = {"lint": _lint, "rules": _rules, "explain": _explain}
+        commands = {
+            "lint": _lint,
+            "rules": _rules,
+            "explain": _explain,
+            "publish": _publish,
+            "sandbox": _sandbox,
+        }
         if args.command not in commands:
-            raise UsageError("choose a command: lint, rules or explain (see pinrules --help)")
+            raise UsageError(
+                "choose a command: lint, rules, explain, publish or sandbox (see pinrules --help)"
+            )
         return commands[args.command](args)
     except UsageError as error:
         sys.stderr.write(f"pinrules: {error}\n")

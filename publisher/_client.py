@@ -1,0 +1,177 @@
+"""A thin aiohttp client for the Pinterest API v5 endpoints pinrules uses.
+
+One session with connection reuse. Requests that cannot take effect twice (every GET) are
+retried on 429, 5xx and connection errors; a create is retried only when Pinterest said no
+(429, 5xx) or when no connection was made, never after it may have arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+
+from ._errors import AmbiguousResponse, ApiError, ConnectionFailed, RateLimited, ServerError, api_error
+from ._limiter import Limiters, RateLimiter
+from ._models import Account, Board, Media, MediaUpload, Pin
+from ._retry import RetryPolicy, parse_retry_after
+from ._secret import Secret
+
+DEFAULT_BASE_URL = "https://api.pinterest.com/v5"
+USER_AGENT = "pinrules/0.1"
+
+
+def base_url_from_env(base_url: str | None = None) -> str:
+    """The API base URL: the argument, else PINTEREST_API_BASE, else Pinterest's."""
+    return (base_url or os.environ.get("PINTEREST_API_BASE") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def account_key(token: Secret) -> str:
+    """An opaque key for an account's limiter and logs: a hash, never the token."""
+    return hashlib.sha256(token.reveal().encode()).hexdigest()[:12]
+
+
+class PinterestClient:
+    """`async with PinterestClient(token) as client: await client.create_pin(body)`."""
+
+    def __init__(
+        self,
+        token: Secret | str,
+        base_url: str | None = None,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        timeout: float = 30.0,
+    ) -> None:
+        self.token = token if isinstance(token, Secret) else Secret(token)
+        self.base_url = base_url_from_env(base_url)
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter if limiter is not None else Limiters().for_account(account_key(self.token))
+        self._sleep = sleep
+        self._own_session = session is None
+        self._session = session or aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=timeout), headers={"User-Agent": USER_AGENT}
+        )
+        self.sent: list[tuple[str, str, Any]] = []  # method, path, JSON body: for dry runs and tests
+
+    def __repr__(self) -> str:
+        return f"PinterestClient(base_url={self.base_url!r}, token={self.token!r})"
+
+    async def __aenter__(self) -> PinterestClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_session:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self._session
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    async def create_pin(self, body: dict[str, Any]) -> Pin:
+        return Pin.model_validate(await self.request("POST", "/pins", body, idempotent=False))
+
+    async def register_media(self) -> MediaUpload:
+        # registering twice only leaves an unused slot behind: safe to retry
+        return MediaUpload.model_validate(await self.request("POST", "/media", {"media_type": "video"}))
+
+    async def get_media(self, media_id: str) -> Media:
+        return Media.model_validate(await self.request("GET", f"/media/{media_id}"))
+
+    async def get_board(self, board_id: str) -> Board:
+        return Board.model_validate(await self.request("GET", f"/boards/{board_id}"))
+
+    async def boards(self) -> AsyncIterator[Board]:
+        async for item in self._pages("/boards"):
+            yield Board.model_validate(item)
+
+    async def board_pins(self, board_id: str) -> AsyncIterator[Pin]:
+        async for item in self._pages(f"/boards/{board_id}/pins"):
+            yield Pin.model_validate(item)
+
+    async def user_account(self) -> Account:
+        return Account.model_validate(await self.request("GET", "/user_account"))
+
+    async def _pages(self, path: str, page_size: int = 100) -> AsyncIterator[Any]:
+        bookmark: str | None = None
+        while True:
+            params = {"page_size": str(page_size)} | ({"bookmark": bookmark} if bookmark else {})
+            page = await self.request("GET", path, params=params)
+            for item in page.get("items", []):
+                yield item
+            bookmark = page.get("bookmark")
+            if not bookmark:
+                return
+
+    # --- transport -------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        params: dict[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> Any:
+        """Send one API request with retries; return the decoded JSON answer."""
+        attempt = 0
+        while True:
+            attempt += 1
+            await self.limiter.acquire()
+            try:
+                return await self._send(method, path, body, params, idempotent)
+            except (RateLimited, ServerError, ConnectionFailed, AmbiguousResponse) as error:
+                if isinstance(error, AmbiguousResponse) and not idempotent:
+                    raise  # it may have been created: the caller reconciles
+                if isinstance(error, RateLimited) and error.is_spam:
+                    raise
+                if attempt >= self.retry.attempts:
+                    raise
+                retry_after = error.retry_after if isinstance(error, RateLimited) else None
+                await self._sleep(self.retry.delay(attempt, retry_after))
+
+    async def _send(
+        self, method: str, path: str, body: Any, params: dict[str, str] | None, idempotent: bool
+    ) -> Any:
+        self.sent.append((method, path, body))
+        headers = {"Authorization": f"Bearer {self.token.reveal()}"}
+        try:
+            async with self._session.request(
+                method, self.base_url + path, json=body, params=params, headers=headers
+            ) as response:
+                answer = await _json(response)
+                if response.status >= 400:
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    raise api_error(
+                        response.status, answer, response.headers.get("x-request-id"), retry_after
+                    )
+                return answer
+        except aiohttp.ClientConnectorError as error:
+            raise ConnectionFailed(
+                f"cannot connect to {self.base_url}: {error.os_error.strerror or error}"
+            ) from None
+        except (TimeoutError, aiohttp.ClientError) as error:
+            what = "timed out" if isinstance(error, TimeoutError) else f"failed ({error.__class__.__name__})"
+            raise AmbiguousResponse(f"{method} {path} {what} after it was sent") from None
+
+
+async def _json(response: aiohttp.ClientResponse) -> Any:
+    try:
+        return await response.json(content_type=None)
+    except ValueError:
+        return {"message": (await response.text())[:200]}
+
+
+__all__ = ["ApiError", "PinterestClient"]

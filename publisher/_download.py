@@ -1,0 +1,52 @@
+"""A video given by URL is downloaded to a temporary file before it is uploaded: behind the
+same address guard as the online checks, capped at Pinterest's video size limit."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+import aiohttp
+
+from pinrules._network import NetworkSettings, make_session
+
+VIDEO_CAP = 2_000_000_000
+
+
+class DownloadFailed(Exception):
+    pass
+
+
+async def download(
+    url: str, network: NetworkSettings, *, cap: int = VIDEO_CAP, stall_timeout: float = 60.0
+) -> Path:
+    """Stream `url` to a temporary file and return its path (the caller deletes it)."""
+    handle = tempfile.NamedTemporaryFile(prefix="pinrules-", suffix=".video", delete=False)  # noqa: SIM115
+    path = Path(handle.name)
+    loop = asyncio.get_running_loop()
+    try:
+        async with make_session(network) as session:
+            async with asyncio.timeout(stall_timeout) as watchdog:
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=None)) as response:
+                    if response.status >= 300:
+                        raise DownloadFailed(f"{url} answered {response.status} {response.reason}")
+                    written = 0
+                    async for chunk in response.content.iter_chunked(256 * 1024):
+                        watchdog.reschedule(loop.time() + stall_timeout)
+                        written += len(chunk)
+                        if written > cap:
+                            raise DownloadFailed(f"{url} is larger than {cap:,} bytes")
+                        await loop.run_in_executor(None, handle.write, chunk)
+    except TimeoutError:
+        path.unlink(missing_ok=True)
+        raise DownloadFailed(f"downloading {url} stalled for {stall_timeout:g} s") from None
+    except aiohttp.ClientError as error:
+        path.unlink(missing_ok=True)
+        raise DownloadFailed(f"downloading {url} failed ({error.__class__.__name__})") from None
+    except DownloadFailed:
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        handle.close()
+    return path

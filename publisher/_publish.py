@@ -1,0 +1,277 @@
+"""Publishing a post: full preflight, then the image or video flow, journaled.
+
+A post with an error diagnostic is never sent; the diagnostics are the result. Every failure
+of the flow maps to its code (register, upload, transcode, create).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pinrules import Diagnostic, Document, Preflight
+from pinrules._network import NetworkSettings
+from pinrules._online import OnlinePost, online_findings
+
+from ._client import PinterestClient
+from ._download import DownloadFailed, download
+from ._errors import AmbiguousResponse, PinterestError
+from ._journal import Journal, post_key
+from ._models import Pin
+from ._requests import PinPlan, image_source, pin_body, plan, video_source
+from ._upload import UploadFailed, upload
+
+Progress = Callable[[str, int, int | None], None]  # stage, done, total
+
+
+class Status(StrEnum):
+    PUBLISHED = "published"
+    REJECTED = "rejected"  # preflight found errors: nothing was sent
+    FAILED = "failed"  # Pinterest or the network refused; nothing was created
+    UNKNOWN = "unknown"  # the create may have happened; not confirmed
+    PLANNED = "planned"  # a dry run: these requests would be sent
+
+
+@dataclass
+class PublishResult:
+    status: Status
+    post_id: str | None = None
+    file: str | None = None
+    pin_id: str | None = None
+    pin_url: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    from_journal: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": str(self.status),
+            "id": self.post_id,
+            "file": self.file,
+            "pin_id": self.pin_id,
+            "pin_url": self.pin_url,
+            "from_journal": self.from_journal,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        } | ({"requests": self.requests} if self.requests else {})
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    poll_interval: float = 2.0
+    poll_timeout: float = 300.0
+    stall_timeout: float = 60.0
+    dry_run: bool = False
+    progress: Progress | None = None
+
+
+class _FlowError(Exception):
+    """A step of the flow failed: its code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Publisher:
+    """Publishes posts with one client, one journal and one preflight."""
+
+    def __init__(
+        self,
+        client: PinterestClient,
+        journal: Journal | None = None,
+        preflight: Preflight | None = None,
+        options: PublishOptions | None = None,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.preflight = preflight or Preflight()
+        self.options = options or PublishOptions()
+
+    async def publish(
+        self,
+        post: Any,
+        *,
+        account: dict[str, Any] | None = None,
+        base_dir: Path | None = None,
+        document: Document | None = None,
+    ) -> PublishResult:
+        base = base_dir or (Path(document.name).parent if document else Path.cwd())
+        result = PublishResult(Status.REJECTED, file=document.name if document else None)
+        result.post_id = (
+            post.get("id") if isinstance(post, dict) and isinstance(post.get("id"), str) else None
+        )
+        result.diagnostics = await self._preflight(post, account, base, document)
+        if any(d.is_error for d in result.diagnostics):
+            return result
+        pin = plan(post, base, (account or {}).get("defaultBoardId"))
+        if self.options.dry_run:
+            result.status, result.requests = Status.PLANNED, _planned_requests(pin, self.client.base_url)
+            return result
+        key = post_key(post)
+        try:
+            published = await self._already_published(key, pin)
+            if published is None:
+                published = await self._flow(key, pin)
+        except _FlowError as error:
+            result.status = (
+                Status.UNKNOWN if error.code == "pinterest.pin.create_unconfirmed" else Status.FAILED
+            )
+            pointer = ("media", 0) if ".video." in error.code or "media" in error.code else ()
+            result.diagnostics += self.preflight.probe_diagnostics(
+                [(error.code, pointer, error.message)], document
+            )
+            return result
+        pin_answer, result.from_journal = published
+        result.status, result.pin_id, result.pin_url = Status.PUBLISHED, pin_answer.id, pin_answer.url
+        return result
+
+    async def _preflight(
+        self, post: Any, account: Any, base: Path, document: Document | None
+    ) -> list[Diagnostic]:
+        diagnostics = (
+            self.preflight.check_document(document, account)
+            if document
+            else self.preflight.check(post, account)
+        )
+        (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
+        return diagnostics + self.preflight.probe_diagnostics(findings, document)
+
+    async def _already_published(self, key: str, pin: PinPlan) -> tuple[Pin, bool] | None:
+        """The recorded pin of an earlier publish, confirming an unanswered create on the board."""
+        entry = self.journal.get(key) if self.journal else None
+        if entry is None or entry.state == "failed":
+            return None
+        if entry.state == "published" and entry.pin_id:
+            return Pin(id=entry.pin_id, board_id=entry.board_id), True
+        found = await self._find_on_board(pin)  # "creating" or "unknown": did it arrive?
+        if found is not None and self.journal:
+            self.journal.record(key, "published", pin.board_id, found.id)
+            return found, True
+        return None
+
+    async def _find_on_board(self, pin: PinPlan) -> Pin | None:
+        wanted = {name: pin.fields.get(name) for name in ("title", "description", "link", "alt_text")}
+        try:
+            async for candidate in self.client.board_pins(pin.board_id):
+                if all(getattr(candidate, name) == value for name, value in wanted.items()):
+                    return candidate
+        except PinterestError:
+            return None
+        return None
+
+    async def _flow(self, key: str, pin: PinPlan) -> tuple[Pin, bool]:
+        if pin.kind == "image":
+            return await self._create(key, pin, pin_body(pin, image_source(pin))), False
+        media_id = pin.value if pin.source == "mediaId" else await self._upload_video(pin)
+        await self._wait_for_processing(media_id)
+        return await self._create(key, pin, pin_body(pin, video_source(pin, media_id))), False
+
+    async def _upload_video(self, pin: PinPlan) -> str:
+        try:
+            slot = await self.client.register_media()
+        except PinterestError as error:
+            raise _FlowError(
+                "pinterest.media.register_failed", f"Pinterest refused to register the upload: {error}"
+            ) from None
+        path, downloaded = Path(pin.value), False
+        try:
+            if pin.source == "url":
+                path, downloaded = (
+                    await download(pin.value, self.options.network, stall_timeout=self.options.stall_timeout),
+                    True,
+                )
+            progress = self.options.progress
+            await upload(
+                self.client.session, slot.upload_url, slot.upload_parameters, path,
+                stall_timeout=self.options.stall_timeout,
+                progress=(lambda done, total: progress("upload", done, total)) if progress else None,
+            )  # fmt: skip
+        except (UploadFailed, DownloadFailed) as error:
+            raise _FlowError("pinterest.video.upload_failed", str(error)) from None
+        finally:
+            if downloaded:
+                path.unlink(missing_ok=True)
+        return slot.media_id
+
+    async def _wait_for_processing(self, media_id: str) -> None:
+        deadline = time.monotonic() + self.options.poll_timeout
+        while True:
+            try:
+                media = await self.client.get_media(media_id)
+            except PinterestError as error:
+                raise _FlowError(
+                    "pinterest.video.transcode_failed", f"the media status could not be read: {error}"
+                ) from None
+            if self.options.progress:
+                self.options.progress(f"processing ({media.status})", 0, None)
+            if media.status == "succeeded":
+                return
+            if media.status == "failed":
+                raise _FlowError(
+                    "pinterest.video.transcode_failed", f"Pinterest could not process media {media_id}"
+                )
+            if time.monotonic() + self.options.poll_interval > deadline:
+                raise _FlowError(
+                    "pinterest.video.transcode_timeout",
+                    f"media {media_id} was still {media.status} after {self.options.poll_timeout:g} s",
+                )
+            await asyncio.sleep(self.options.poll_interval)
+
+    async def _create(self, key: str, pin: PinPlan, body: dict[str, Any]) -> Pin:
+        if self.journal:
+            self.journal.record(key, "creating", pin.board_id)
+        try:
+            created = await self.client.create_pin(body)
+        except AmbiguousResponse as error:
+            found = await self._find_on_board(pin)
+            if found is None:
+                if self.journal:
+                    self.journal.record(key, "unknown", pin.board_id)
+                raise _FlowError(
+                    "pinterest.pin.create_unconfirmed",
+                    f"{error}; no such pin is on board {pin.board_id} yet. Publish again later: "
+                    "the journal checks the board before creating anything",
+                ) from None
+            created = found
+        except PinterestError as error:
+            if self.journal:
+                self.journal.record(key, "failed", pin.board_id)
+            raise _FlowError("pinterest.pin.create_failed", str(error)) from None
+        if self.journal:
+            self.journal.record(key, "published", pin.board_id, created.id)
+        return created
+
+
+def _planned_requests(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:
+    """The requests a publish would send, for --dry-run (inline image data abbreviated)."""
+    if pin.kind == "image":
+        source = image_source(pin)
+        if "data" in source:
+            source["data"] = f"<{len(source['data']):,} base64 characters of {pin.value}>"
+        return [{"method": "POST", "url": f"{base_url}/pins", "body": pin_body(pin, source)}]
+    steps: list[dict[str, Any]] = []
+    media_id = pin.value if pin.source == "mediaId" else "<media_id from POST /media>"
+    if pin.source != "mediaId":
+        steps.append({"method": "POST", "url": f"{base_url}/media", "body": {"media_type": "video"}})
+        origin = f"downloaded from {pin.value}" if pin.source == "url" else pin.value
+        body = f"multipart/form-data: every upload_parameters field, then the file ({origin})"
+        steps.append({"method": "POST", "url": "<upload_url from POST /media>", "body": body})
+    steps.append(
+        {
+            "method": "GET",
+            "url": f"{base_url}/media/{media_id}",
+            "body": None,
+            "repeat": "every 2 s until succeeded",
+        }
+    )
+    steps.append(
+        {"method": "POST", "url": f"{base_url}/pins", "body": pin_body(pin, video_source(pin, media_id))}
+    )
+    return steps

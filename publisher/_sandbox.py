@@ -1,0 +1,375 @@
+"""A local Pinterest stand-in: the API v5 endpoints pinrules uses, in memory, for demos and tests.
+
+It enforces the official field limits and id patterns (request bodies are validated against
+the schemas of Pinterest's OpenAPI description), moves uploaded media through registered,
+processing and succeeded (or failed, for files that are not video), and injects faults on
+demand: error statuses with Retry-After, slow answers, dropped connections, slow or failed
+processing. Faults are set from Python (`SandboxState.faults`) or over HTTP:
+
+    POST /_sandbox/faults {"route": "POST /v5/pins", "kind": "status", "status": 429, "retry_after": 1}
+    GET  /_sandbox/pins    every pin, for people
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import itertools
+import json
+import secrets
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from aiohttp import web
+
+from pinrules._sniff import SNIFF_BYTES, VIDEO_TYPES, sniff
+
+from ._api_subset import load
+
+IMAGE_LIMIT = 20_000_000
+
+
+@dataclass
+class Fault:
+    kind: str  # "status", "drop_after" (act, then hang up), "drop_before", "slow"
+    status: int = 500
+    retry_after: float | None = None
+    message: str = "Injected fault"
+    seconds: float = 0.0
+
+
+@dataclass
+class Faults:
+    """Faults waiting for their route ("POST /v5/pins"), each used once, in order."""
+
+    pending: dict[str, list[Fault]] = field(default_factory=lambda: defaultdict(list))
+    processing_seconds: float = 0.2  # how long uploaded media stays "processing"
+    fail_processing: bool = False  # every upload fails to process
+
+    def add(self, route: str, fault: Fault, times: int = 1) -> None:
+        self.pending[route].extend([fault] * times)
+
+    def take(self, route: str) -> Fault | None:
+        queue = self.pending.get(route)
+        return queue.pop(0) if queue else None
+
+
+@dataclass
+class SandboxState:
+    tokens: dict[str, str] = field(default_factory=dict)  # access token -> user id
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    boards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)  # method, path, JSON body
+    files: Path | None = None  # served at /files/ (cover images for demos)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def new_id(self, digits: int = 18) -> str:
+        return str(10 ** (digits - 1) + next(self._ids))
+
+    def add_user(self, token: str, username: str = "sandbox") -> str:
+        user_id = self.new_id()
+        self.users[user_id] = {"id": user_id, "username": username, "account_type": "BUSINESS"}
+        self.tokens[token] = user_id
+        return user_id
+
+    def add_board(self, user_id: str, board_id: str, name: str, privacy: str = "PUBLIC") -> None:
+        self.boards[board_id] = {"id": board_id, "name": name, "privacy": privacy, "owner": user_id}
+
+
+def demo_state(token: str) -> SandboxState:
+    """One user with a public and a secret board; the ids of the example posts."""
+    state = SandboxState()
+    user = state.add_user(token)
+    state.add_board(user, "549755885175", "Recipes")
+    state.add_board(user, "549755885176", "Secret stash", "SECRET")
+    return state
+
+
+STATE = web.AppKey("state", SandboxState)
+_SCHEMAS = load()
+
+
+def _validator(name: str) -> jsonschema.Draft4Validator:
+    return jsonschema.Draft4Validator({"$ref": f"#/components/schemas/{name}", **_SCHEMAS})
+
+
+PIN_CREATE = _validator("PinCreate")
+MEDIA_CREATE = _validator("MediaUploadCreate")
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return web.json_response({"code": code, "message": message}, status=status,
+                             headers={"x-request-id": secrets.token_hex(8)})  # fmt: skip
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@web.middleware
+async def _faults_and_auth(request: web.Request, handler: Any) -> web.StreamResponse:
+    state = request.app[STATE]
+    resource = request.match_info.route.resource
+    route = f"{request.method} {resource.canonical if resource else request.path}"
+    fault = state.faults.take(route)
+    if fault is not None and fault.kind == "slow":
+        await asyncio.sleep(fault.seconds)
+    elif fault is not None and fault.kind == "status":
+        refusal = _error(fault.status, fault.status, fault.message)
+        if fault.retry_after is not None:
+            refusal.headers["Retry-After"] = f"{fault.retry_after:g}"
+        return refusal
+    elif fault is not None and fault.kind == "drop_before":
+        _hang_up(request)
+        return web.Response(status=500)
+    if request.path.startswith("/v5/") and request.path != "/v5/oauth/token":
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        user = state.tokens.get(token)
+        if user is None:
+            return _error(401, 2, "Authentication failed.")
+        request["user"] = user
+    response: web.StreamResponse = await handler(request)
+    if fault is not None and fault.kind == "drop_after":
+        _hang_up(request)  # it happened, but the answer never leaves
+    return response
+
+
+def _hang_up(request: web.Request) -> None:
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+
+
+async def _body(request: web.Request) -> Any:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(
+            text='{"code": 1, "message": "Invalid JSON"}', content_type="application/json"
+        ) from None
+    request.app[STATE].requests.append((request.method, request.path, body))
+    return body
+
+
+def _invalid(validator: jsonschema.Draft4Validator, body: Any) -> web.Response | None:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "body"
+    return _error(400, 1, f"Invalid parameters: {where}: {error.message}")
+
+
+async def create_pin(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await _body(request)
+    invalid = _invalid(PIN_CREATE, body)
+    if invalid is not None:
+        return invalid
+    board = state.boards.get(body.get("board_id", ""))
+    if board is None or board["owner"] != request["user"]:
+        return _error(404, 3, "Board not found.")
+    source = body["media_source"]
+    problem = _media_problem(state, source, request["user"])
+    if problem is not None:
+        return _error(400, 1, problem)
+    pin_id = state.new_id()
+    pin = {
+        "id": pin_id,
+        "board_id": board["id"],
+        "created_at": _now(),
+        "media": {"media_type": "video" if source["source_type"] == "video_id" else "image"},
+        **{k: body.get(k) for k in ("title", "description", "link", "alt_text", "board_section_id")},
+    }
+    state.pins[pin_id] = pin
+    return web.json_response(pin, status=201)
+
+
+def _media_problem(state: SandboxState, source: dict[str, Any], user: str) -> str | None:
+    kind = source["source_type"]
+    if kind == "image_url":
+        return None if source["url"].startswith(("http://", "https://")) else "Invalid image url."
+    if kind == "image_base64":
+        try:
+            data = base64.b64decode(source["data"], validate=True)
+        except binascii.Error:
+            return "Invalid base64 image data."
+        if len(data) > IMAGE_LIMIT:
+            return "Image is larger than 20 MB."
+        found = sniff(data[:SNIFF_BYTES])
+        return (
+            None
+            if found == source["content_type"]
+            else f"Image data is {found}, not {source['content_type']}."
+        )
+    if kind == "video_id":
+        media = state.media.get(source["media_id"])
+        if media is None or media["owner"] != user:
+            return "Media not found."
+        if _status(media) != "succeeded":
+            return f"Media is {_status(media)}, not ready to use."
+        if not source.get("cover_image_url") and not source.get("cover_image_data"):
+            return "A cover image is required for video pins."
+        return None
+    return f"Media source {kind} is not supported by the stand-in."
+
+
+def _status(media: dict[str, Any]) -> str:
+    if media["status"] == "processing" and time.monotonic() >= media["ready_at"]:
+        media["status"] = "succeeded" if media["sniffed"] in VIDEO_TYPES and not media["fail"] else "failed"
+    return str(media["status"])
+
+
+async def register_media(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await _body(request)
+    invalid = _invalid(MEDIA_CREATE, body)
+    if invalid is not None:
+        return invalid
+    media_id = state.new_id(16)
+    parameters = {
+        "Content-Type": "multipart/form-data",
+        "key": f"uploads/{media_id}",
+        "policy": base64.b64encode(json.dumps({"media_id": media_id}).encode()).decode(),
+        "x-amz-algorithm": "AWS4-HMAC-SHA256",
+        "x-amz-credential": f"SANDBOX/{datetime.now(UTC):%Y%m%d}/us-east-1/s3/aws4_request",
+        "x-amz-date": f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+        "x-amz-security-token": secrets.token_urlsafe(24),
+        "x-amz-signature": secrets.token_hex(32),
+    }
+    state.media[media_id] = {"owner": request["user"], "status": "registered", "parameters": parameters,
+                             "size": 0, "sniffed": None, "ready_at": 0.0, "fail": False}  # fmt: skip
+    upload_url = f"{request.scheme}://{request.host}/upload/{media_id}"
+    return web.json_response(
+        {
+            "media_id": media_id,
+            "media_type": "video",
+            "upload_url": upload_url,
+            "upload_parameters": parameters,
+        },
+        status=201,
+    )
+
+
+async def upload(request: web.Request) -> web.Response:
+    """An S3-style presigned POST: the fields first, then the file; chunked bodies refused."""
+    state = request.app[STATE]
+    media = state.media.get(request.match_info["media_id"])
+    if media is None:
+        return web.Response(status=404, text="<Error><Code>NoSuchUpload</Code></Error>")
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower() or request.content_length is None:
+        return web.Response(status=411, text="<Error><Code>MissingContentLength</Code></Error>")
+    reader = await request.multipart()
+    fields: dict[str, str] = {}
+    size, head = 0, b""
+    async for part in reader:
+        if part.name == "file":  # type: ignore[union-attr]
+            while chunk := await part.read_chunk(256 * 1024):  # type: ignore[union-attr]
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                size += len(chunk)
+        else:
+            fields[part.name or ""] = await part.text()  # type: ignore[union-attr]
+    if fields != media["parameters"]:
+        return web.Response(status=403, text="<Error><Code>SignatureDoesNotMatch</Code></Error>")
+    if size == 0:
+        return web.Response(status=400, text="<Error><Code>MissingFile</Code></Error>")
+    media.update(status="processing", size=size, sniffed=sniff(head), fail=state.faults.fail_processing,
+                 ready_at=time.monotonic() + state.faults.processing_seconds)  # fmt: skip
+    return web.Response(status=204)
+
+
+async def get_media(request: web.Request) -> web.Response:
+    media_id = request.match_info["media_id"]
+    media = request.app[STATE].media.get(media_id)
+    if media is None or media["owner"] != request["user"]:
+        return _error(404, 3, "Media not found.")
+    return web.json_response({"media_id": media_id, "media_type": "video", "status": _status(media)})
+
+
+def _page(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
+    size = max(1, min(int(request.query.get("page_size", "25")), 250))
+    start = int(request.query.get("bookmark", "0") or 0)
+    page = items[start : start + size]
+    bookmark = str(start + size) if start + size < len(items) else None
+    return web.json_response({"items": page, "bookmark": bookmark})
+
+
+def _public_board(board: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in board.items() if k != "owner"}
+
+
+async def list_boards(request: web.Request) -> web.Response:
+    boards = [_public_board(b) for b in request.app[STATE].boards.values() if b["owner"] == request["user"]]
+    return _page(request, boards)
+
+
+async def get_board(request: web.Request) -> web.Response:
+    board = request.app[STATE].boards.get(request.match_info["board_id"])
+    if board is None or board["owner"] != request["user"]:
+        return _error(404, 3, "Board not found.")
+    return web.json_response(_public_board(board))
+
+
+async def board_pins(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    board = state.boards.get(request.match_info["board_id"])
+    if board is None or board["owner"] != request["user"]:
+        return _error(404, 3, "Board not found.")
+    pins = [p for p in reversed(state.pins.values()) if p["board_id"] == board["id"]]  # newest first
+    return _page(request, pins)
+
+
+async def user_account(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].users[request["user"]])
+
+
+async def set_fault(request: web.Request) -> web.Response:
+    body = await request.json()
+    fault = Fault(
+        **{k: v for k, v in body.items() if k in ("kind", "status", "retry_after", "message", "seconds")}
+    )
+    request.app[STATE].faults.add(body["route"], fault, int(body.get("times", 1)))
+    return web.json_response({"ok": True})
+
+
+async def list_pins(request: web.Request) -> web.Response:
+    return web.json_response(list(request.app[STATE].pins.values()))
+
+
+def make_app(state: SandboxState) -> web.Application:
+    app = web.Application(middlewares=[_faults_and_auth], client_max_size=3 * 1024**3)
+    app[STATE] = state
+    app.router.add_post("/v5/pins", create_pin)
+    app.router.add_post("/v5/media", register_media)
+    app.router.add_get("/v5/media/{media_id}", get_media)
+    app.router.add_get("/v5/boards", list_boards)
+    app.router.add_get("/v5/boards/{board_id}", get_board)
+    app.router.add_get("/v5/boards/{board_id}/pins", board_pins)
+    app.router.add_get("/v5/user_account", user_account)
+    app.router.add_post("/upload/{media_id}", upload)
+    app.router.add_post("/_sandbox/faults", set_fault)
+    app.router.add_get("/_sandbox/pins", list_pins)
+    if state.files is not None:
+        app.router.add_static("/files/", state.files)
+    return app
+
+
+async def serve(state: SandboxState, port: int) -> None:
+    """Run the stand-in on 127.0.0.1:`port` until cancelled."""
+    runner = web.AppRunner(make_app(state), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
