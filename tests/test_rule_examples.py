@@ -73,11 +73,13 @@ def test_provider_reference_codes_exist_with_their_fix(code: str, fix: str | Non
 
 
 def test_publish_codes_are_documented_in_the_publish_phase() -> None:
-    """The four codes only the publish flow can raise are rules of phase publish."""
+    """The reference's four publish codes, and the create outcomes, are rules of phase publish."""
     publish = {r.code for r in RULES if r.phase == "publish"}
     assert publish == {
         "pinterest.media.register_failed",
         "pinterest.video.upload_failed",
         "pinterest.video.transcode_failed",
         "pinterest.video.transcode_timeout",
+        "pinterest.pin.create_failed",
+        "pinterest.pin.create_unconfirmed",
     }
