@@ -33,6 +33,21 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    for flag, text in (
+        ("--select", "run only these codes or prefixes"),
+        ("--extend-select", "add codes or prefixes to the selection"),
+        ("--ignore", "skip these codes or prefixes"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], metavar="CODE", help=f"{text} (repeatable, comma-separated)"
+        )
+    parser.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
+                      help="override a code's (or prefix's) severity: error, warning or info")  # fmt: skip
+    parser.add_argument("--per-file-ignores", action="append", default=[], metavar="GLOB=CODES",
+                      help="ignore codes in files matching GLOB (repeatable)")  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pinrules", description="Check Pinterest posts before they are published.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -43,18 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--format", choices=FORMATS, default="text")
     _rule_options(lint)
     lint.add_argument("--accounts", metavar="FILE", help="YAML/JSON: accountId -> {defaultBoardId: ...}")
-    for flag, text in (
-        ("--select", "run only these codes or prefixes"),
-        ("--extend-select", "add codes or prefixes to the selection"),
-        ("--ignore", "skip these codes or prefixes"),
-    ):
-        lint.add_argument(
-            flag, action="append", default=[], metavar="CODE", help=f"{text} (repeatable, comma-separated)"
-        )
-    lint.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
-                      help="override a code's (or prefix's) severity: error, warning or info")  # fmt: skip
-    lint.add_argument("--per-file-ignores", action="append", default=[], metavar="GLOB=CODES",
-                      help="ignore codes in files matching GLOB (repeatable)")  # fmt: skip
+    _selection_options(lint)
     lint.add_argument("--fail-on", choices=("error", "warning"), help="lowest severity that fails the run")
     lint.add_argument("--online", action="store_true", help="also check local media files and media URLs")
     lint.add_argument("--allow-private-network", action="store_true",
@@ -77,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--format", choices=("text", "json"), default="text")
     publish.add_argument("--dry-run", action="store_true", help="show the Pinterest requests, send nothing")
     _rule_options(publish)
+    _selection_options(publish)
     publish.add_argument("--accounts", metavar="FILE", help="YAML/JSON: accountId -> {defaultBoardId: ...}")
     publish.add_argument(
         "--base-url", metavar="URL", help="API base (default: PINTEREST_API_BASE or Pinterest's)"
@@ -121,7 +126,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
     settings = Settings() if args.isolated else load_settings(args.config)
     settings.rules_dirs += args.rules_dir
-    if getattr(args, "command", None) != "lint":
+    if not hasattr(args, "select"):  # rules and explain document every rule
         return settings
     if args.select:
         settings.select = _codes(args.select)
@@ -136,11 +141,11 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.per_file_ignores[glob] = _codes([codes])
     if args.accounts:
         settings.accounts = args.accounts
-    if args.fail_on:
+    if getattr(args, "fail_on", None):
         settings.fail_on = args.fail_on
     if args.allow_private_network:
         settings.allow_private_network = True
-    if args.online_cache_ttl is not None:
+    if getattr(args, "online_cache_ttl", None) is not None:
         settings.online_cache_ttl = args.online_cache_ttl
     return settings
 
@@ -235,9 +240,8 @@ def _publish(args: argparse.Namespace) -> int:
     from publisher._cli import run_publish  # noqa: PLC0415 - the publisher only when publishing
 
     settings = _settings(args)
-    settings.allow_private_network = settings.allow_private_network or args.allow_private_network
     args.allow_private_network = settings.allow_private_network
-    return run_publish(args, _preflight(settings), args.accounts or settings.accounts)
+    return run_publish(args, _preflight(settings), settings.accounts)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
