@@ -1,5 +1,5 @@
 # Two entry points, each from a fresh clone with only Python installed:
-#   make demo   set up .venv, install pinrules, lint the example posts
+#   make demo   set up .venv, install pinrules, lint the example posts, publish some to the stand-in
 #   make test   set up .venv with the test tools, run ruff, mypy and pytest
 PYTHON ?= python3
 VENV := .venv
@@ -17,6 +17,7 @@ demo: $(BIN)/python
 	@$(BIN)/pinrules lint examples/posts --accounts examples/accounts.yaml; \
 	status=$$?; echo "(exit status $$status: 1 means errors were found, as expected here)"; \
 	test $$status -le 1
+	@$(BIN)/python examples/demo_publish.py
 
 test: $(BIN)/python
 	$(PIP) install -e '.[test]'

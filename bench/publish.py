@@ -1,0 +1,141 @@
+"""Publishing benchmarks, each against a baseline measured in the same run:
+
+- peak memory of a process uploading a 1 GB video to the stand-in (in another process),
+  above the same process's memory before the upload: goal under 64 MB;
+- 1,000 image pins through `Publisher` (preflight, journal, client) against 1,000 bare
+  aiohttp POSTs of the same bodies to the same stand-in: goal <= 1.5x the time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from pinrules import Preflight
+from pinrules._network import NetworkSettings
+from publisher._client import PinterestClient
+from publisher._journal import Journal
+from publisher._limiter import RateLimiter
+from publisher._publish import Publisher, PublishOptions, Status
+from publisher._requests import image_source, pin_body, plan
+from publisher._upload import upload
+
+PORT = 47831
+TOKEN = "bench-token"
+BASE = f"http://127.0.0.1:{PORT}"
+PINS = 1000
+
+
+def _start_sandbox() -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, "-m", "pinrules", "sandbox", "--port", str(PORT), "--token", TOKEN],
+                               stdout=subprocess.DEVNULL)  # fmt: skip
+    time.sleep(1.0)
+    return process
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _upload_gigabyte(path: Path) -> tuple[float, float]:
+    async with PinterestClient(TOKEN, f"{BASE}/v5") as client:
+        slot = await client.register_media()
+        before = _rss_mb()
+        peak = before
+        done = asyncio.Event()
+
+        async def watch() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _rss_mb())
+                await asyncio.sleep(0.05)
+
+        watcher = asyncio.create_task(watch())
+        await upload(client.session, slot.upload_url, slot.upload_parameters, path)
+        done.set()
+        await watcher
+        return before, max(peak, _rss_mb())
+
+
+async def _pins(posts: list[dict[str, object]], journal_path: Path) -> tuple[float, float]:
+    unlimited = RateLimiter(rate=1e9, burst=10**9)  # Pinterest's limits would dominate both
+    options = PublishOptions(network=NetworkSettings(allowed_addresses=frozenset({"127.0.0.1"})))
+    journal = Journal(journal_path)
+    preflight = Preflight()
+    bodies = [pin_body(plan(p, Path.cwd()), image_source(plan(p, Path.cwd()))) for p in posts]
+    gate = asyncio.Semaphore(8)
+    async with PinterestClient(TOKEN, f"{BASE}/v5", limiter=unlimited) as client:
+        async with aiohttp.ClientSession() as session:
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+
+            async def bare(body: dict[str, object]) -> None:
+                async with gate, session.post(f"{BASE}/v5/pins", json=body, headers=headers) as answer:
+                    assert answer.status == 201
+                    await answer.read()
+
+            start = time.perf_counter()
+            await asyncio.gather(*(bare(b) for b in bodies))
+            baseline = time.perf_counter() - start
+
+        publisher = Publisher(client, journal, preflight, options)
+
+        async def ours(post: dict[str, object]) -> None:
+            async with gate:
+                result = await publisher.publish(post)
+                assert result.status == Status.PUBLISHED, result.diagnostics
+
+        start = time.perf_counter()
+        await asyncio.gather(*(ours(p) for p in posts))
+        measured = time.perf_counter() - start
+    journal.close()
+    return baseline, measured
+
+
+def main() -> list[tuple[str, float, str, bool]]:
+    sandbox = _start_sandbox()
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            video = Path(work) / "big.mp4"
+            with video.open("wb") as file:
+                file.write(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 12)
+                file.truncate(1_000_000_000)
+            start = time.perf_counter()
+            before, peak = asyncio.run(_upload_gigabyte(video))
+            seconds = time.perf_counter() - start
+            print(f"upload 1 GB: {seconds:.1f} s, memory {before:.0f} MB before, peak {peak:.0f} MB")
+            # local images: one request per pin on both sides (no URL probe, no DNS)
+            image = Path(__file__).resolve().parent.parent / "examples" / "media" / "pumpkin-soup.jpg"
+            posts = [
+                {"id": f"bench-{n}", "title": f"Pin {n}", "text": "Benchmark pin.",
+                 "media": [{"kind": "image", "path": str(image)}],
+                 "options": {"pinterest": {"boardId": "549755885175"}}}
+                for n in range(PINS)
+            ]  # fmt: skip
+            baseline, measured = asyncio.run(_pins(posts, Path(work) / "journal.sqlite3"))
+            print(f"{PINS} image pins: Publisher {measured:.2f} s, bare aiohttp POSTs {baseline:.2f} s")
+    finally:
+        sandbox.terminate()
+        sandbox.wait(10)
+    growth = peak - before
+    return [
+        ("upload 1 GB: memory above baseline (MB)", growth, "< 64 MB", growth < 64),
+        ("1,000 pins: Publisher / bare POSTs", measured / baseline, "<= 1.5x", measured / baseline <= 1.5),
+    ]
+
+
+if __name__ == "__main__":
+    for row in main():
+        print(row)
+    os._exit(0)
