@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -35,8 +35,8 @@ PINS = 1000
 
 
 def _start_sandbox() -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([sys.executable, "-m", "pinrules", "sandbox", "--port", str(PORT), "--token", TOKEN],
-                               stdout=subprocess.DEVNULL)  # fmt: skip
+    command = [sys.executable, "-m", "pinrules", "sandbox", "--port", str(PORT), "--token", TOKEN]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     time.sleep(1.0)
     return process
 
@@ -69,7 +69,7 @@ async def _upload_gigabyte(path: Path) -> tuple[float, float]:
         return before, max(peak, _rss_mb())
 
 
-async def _pins(posts: list[dict[str, object]], journal_path: Path) -> tuple[float, float]:
+async def _pins(posts: list[dict[str, Any]], journal_path: Path) -> tuple[float, float]:
     unlimited = RateLimiter(rate=1e9, burst=10**9)  # Pinterest's limits would dominate both
     options = PublishOptions(network=NetworkSettings(allowed_addresses=frozenset({"127.0.0.1"})))
     journal = Journal(journal_path)
@@ -80,7 +80,7 @@ async def _pins(posts: list[dict[str, object]], journal_path: Path) -> tuple[flo
         async with aiohttp.ClientSession() as session:
             headers = {"Authorization": f"Bearer {TOKEN}"}
 
-            async def bare(body: dict[str, object]) -> None:
+            async def bare(body: dict[str, Any]) -> None:
                 async with gate, session.post(f"{BASE}/v5/pins", json=body, headers=headers) as answer:
                     assert answer.status == 201
                     await answer.read()
@@ -91,7 +91,7 @@ async def _pins(posts: list[dict[str, object]], journal_path: Path) -> tuple[flo
 
         publisher = Publisher(client, journal, preflight, options)
 
-        async def ours(post: dict[str, object]) -> None:
+        async def ours(post: dict[str, Any]) -> None:
             async with gate:
                 result = await publisher.publish(post)
                 assert result.status == Status.PUBLISHED, result.diagnostics
