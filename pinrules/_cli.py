@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._errors import UsageError
 
@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
+    _linting_commands(commands)
+    _publishing_commands(commands)
+    _account_commands(commands)
+    return parser
+
+
+def _linting_commands(commands: Any) -> None:
     lint = commands.add_parser("lint", help="check post files (JSON or YAML) and folders of them")
     lint.add_argument("paths", nargs="+", metavar="PATH", help="post files or folders")
     lint.add_argument("--format", choices=FORMATS, default="text")
@@ -76,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("code", metavar="CODE")
     _rule_options(explain)
 
+
+def _publishing_commands(commands: Any) -> None:
     publish = commands.add_parser("publish", help="preflight posts, then publish those that pass")
     publish.add_argument("paths", nargs="+", metavar="FILE", help="post files or folders")
     publish.add_argument("--format", choices=("text", "json"), default="text")
@@ -97,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let media checks and downloads reach loopback and private addresses",
     )
+    publish.add_argument(
+        "--account", metavar="NAME", help="publish with a connected account (pinrules accounts)"
+    )
+    publish.add_argument("--store", metavar="FILE", help="the account store (default: in your data folder)")
     publish.add_argument("--poll-interval", type=float, default=2.0, metavar="SECONDS")
     publish.add_argument("--poll-timeout", type=float, default=300.0, metavar="SECONDS")
 
@@ -104,7 +117,37 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--token", help="the access token to accept (default: a random one, printed)")
     sandbox.add_argument("--files", metavar="DIR", help="serve DIR at /files/ (cover images for demos)")
-    return parser
+
+
+def _account_commands(commands: Any) -> None:
+    accounts = commands.add_parser("accounts", help="connected Pinterest accounts and their tokens")
+    actions = accounts.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    connect = actions.add_parser("connect", help="connect an account (OAuth, opens a browser)")
+    connect.add_argument("--name", default="default", help="what to call the account here")
+    connect.add_argument("--secret-boards", action="store_true",
+                         help="also ask for pins:read_secret and boards:read_secret")  # fmt: skip
+    connect.add_argument("--no-browser", action="store_true", help="print the URL only")
+    connect.add_argument(
+        "--port", type=int, default=0, help="callback port on 127.0.0.1 (default: a free one)"
+    )
+    actions.add_parser("list", help="list connected accounts")
+    for action, text in (("show", "one account, without its tokens"), ("refresh", "refresh its tokens now"),
+                         ("disconnect", "forget the account and delete its tokens")):  # fmt: skip
+        actions.add_parser(action, help=text).add_argument("name", metavar="NAME")
+    default_board = actions.add_parser("set-default-board", help="the board posts without boardId go to")
+    default_board.add_argument("name", metavar="NAME")
+    default_board.add_argument("board_id", metavar="BOARD_ID")
+    actions.add_parser("key", help="print a new key for PINRULES_TOKEN_KEY (tokens encrypted at rest)")
+    for action_parser in actions.choices.values():
+        action_parser.add_argument(
+            "--store", metavar="FILE", help="the account store (default: your data folder)"
+        )
+        action_parser.add_argument("--base-url", metavar="URL", help="API base (default: PINTEREST_API_BASE)")
+
+    boards = commands.add_parser("boards", help="list a connected account's boards")
+    boards.add_argument("name", metavar="ACCOUNT")
+    boards.add_argument("--store", metavar="FILE")
+    boards.add_argument("--base-url", metavar="URL")
 
 
 def _codes(values: Sequence[str]) -> list[str]:
@@ -244,6 +287,18 @@ def _publish(args: argparse.Namespace) -> int:
     return run_publish(args, _preflight(settings), settings.accounts)
 
 
+def _accounts(args: argparse.Namespace) -> int:
+    from publisher._cli import run_accounts  # noqa: PLC0415
+
+    return run_accounts(args)
+
+
+def _boards(args: argparse.Namespace) -> int:
+    from publisher._cli import run_boards  # noqa: PLC0415
+
+    return run_boards(args)
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     from publisher._cli import run_sandbox  # noqa: PLC0415
 
@@ -268,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "explain": _explain,
             "publish": _publish,
             "sandbox": _sandbox,
+            "accounts": _accounts,
+            "boards": _boards,
         }
         if args.command not in commands:
             raise UsageError(

@@ -7,6 +7,8 @@ import asyncio
 import json
 import secrets
 import sys
+import webbrowser
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,16 @@ from pinrules._lint import account_for, find_post_files, read_post_file
 from pinrules._network import NetworkSettings
 
 from . import token_from_env
+from ._accounts import KEY_VARIABLE, Account, AccountStore, StoreError
 from ._client import PinterestClient
+from ._errors import PinterestError
 from ._journal import Journal
+from ._models import Board
+from ._oauth import DEFAULT_SCOPES, SECRET_BOARD_SCOPES, OAuthApp, OAuthError, OAuthFlow
 from ._publish import Publisher, PublishOptions, PublishResult, Status
 from ._sandbox import demo_state, serve
 from ._secret import Secret
+from ._tokens import ReauthRequired, TokenManager
 
 CONCURRENT_POSTS = 8
 
@@ -62,8 +69,13 @@ def _render_text(results: list[PublishResult]) -> str:
 
 
 async def _publish_all(
-    files: list[str], publisher: Publisher, accounts: dict[str, dict[str, Any]], progress: bool
+    files: list[str],
+    publisher: Publisher,
+    accounts: dict[str, dict[str, Any]],
+    progress: bool,
+    fallback: dict[str, Any] | None = None,
 ) -> list[PublishResult]:
+    """Publish every file, a few at a time; `fallback` defaults serve posts naming no account."""
     gate = asyncio.Semaphore(CONCURRENT_POSTS)
 
     async def one(name: str) -> PublishResult:
@@ -75,9 +87,8 @@ async def _publish_all(
             )
             return PublishResult(Status.REJECTED, file=name, diagnostics=[fixed])
         async with gate:
-            return await publisher.publish(
-                document.value, account=account_for(document.value, accounts), document=document
-            )
+            account = account_for(document.value, accounts) or fallback
+            return await publisher.publish(document.value, account=account, document=document)
 
     if progress:
         publisher.options = PublishOptions(
@@ -91,9 +102,10 @@ async def _publish_all(
 
 def run_publish(args: argparse.Namespace, preflight: Preflight, accounts_file: str | None) -> int:
     files = find_post_files(args.paths)
+    account = _connected(args) if args.account else None
     token = token_from_env()
-    if token is None and not args.dry_run:
-        raise UsageError("no access token: set PINTEREST_ACCESS_TOKEN (or use --dry-run)")
+    if account is None and token is None and not args.dry_run:
+        raise UsageError("no access token: set PINTEREST_ACCESS_TOKEN, use --account NAME, or --dry-run")
     accounts = load_accounts(accounts_file) if accounts_file else {}
     options = PublishOptions(
         network=NetworkSettings(allow_private_network=args.allow_private_network),
@@ -104,21 +116,52 @@ def run_publish(args: argparse.Namespace, preflight: Preflight, accounts_file: s
     journal = None if args.dry_run or args.no_journal else Journal(args.journal)
 
     async def go() -> list[PublishResult]:
-        async with PinterestClient(token or Secret(""), args.base_url) as client:
-            publisher = Publisher(client, journal, preflight, options)
-            return await _publish_all(files, publisher, accounts, progress=sys.stdout.isatty())
+        if account is not None:
+            store, manager, name = account
+            stored = store.require(name)
+            source, unauthorized = manager.client_auth(name)
+            fallback = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
+            client = PinterestClient(stored.access_token, args.base_url, token_source=source,  # type: ignore[arg-type]
+                                     on_unauthorized=unauthorized)  # type: ignore[arg-type]  # fmt: skip
+            scopes: tuple[str, ...] | None = stored.scopes
+        else:
+            client, scopes, fallback = PinterestClient(token or Secret(""), args.base_url), None, None
+        async with client:
+            publisher = Publisher(client, journal, preflight, options, account_scopes=scopes,
+                                  check_boards=account is not None or token is not None)  # fmt: skip
+            return await _publish_all(files, publisher, accounts, sys.stdout.isatty(), fallback)
 
     try:
         results = asyncio.run(go())
     finally:
         if journal is not None:
             journal.close()
+        if account is not None:
+            account[0].close()
     if args.format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(_render_text(results))
     wanted = Status.PLANNED if args.dry_run else Status.PUBLISHED
     return 0 if all(r.status == wanted for r in results) else 1
+
+
+def _connected(args: argparse.Namespace) -> tuple[AccountStore, TokenManager, str]:
+    """The stored account named by --account, with a token manager to keep it fresh."""
+    try:
+        store = AccountStore(args.store)
+        store.require(args.account)
+    except StoreError as error:
+        raise UsageError(str(error)) from None
+    flow = OAuthFlow(_app(redirect_uri="http://127.0.0.1/", base_url=args.base_url))
+    return store, TokenManager(store, flow), args.account
+
+
+def _app(redirect_uri: str, base_url: str | None) -> OAuthApp:
+    try:
+        return OAuthApp.from_env(redirect_uri, base_url)
+    except OAuthError as error:
+        raise UsageError(str(error)) from None
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -139,4 +182,132 @@ def run_sandbox(args: argparse.Namespace) -> int:
         return 0
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    return 0
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+def _store(args: argparse.Namespace) -> AccountStore:
+    try:
+        return AccountStore(args.store)
+    except StoreError as error:
+        raise UsageError(str(error)) from None
+
+
+async def _connect(args: argparse.Namespace) -> Account:
+    """Run the OAuth flow with a callback server on 127.0.0.1 and a free (or given) port."""
+    from aiohttp import web  # noqa: PLC0415
+
+    received: asyncio.Future[tuple[str, str]] = asyncio.get_running_loop().create_future()
+
+    async def callback(request: web.Request) -> web.Response:
+        if "code" not in request.query:
+            problem = request.query.get("error_description") or request.query.get("error") or "no code"
+            if not received.done():
+                received.set_exception(UsageError(f"Pinterest did not authorise the app: {problem}"))
+            return web.Response(text="pinrules: not connected. You can close this page.")
+        if not received.done():
+            received.set_result((request.query["code"], request.query.get("state", "")))
+        return web.Response(text="pinrules: connected. You can close this page and return to the terminal.")
+
+    app = web.Application()
+    app.router.add_get("/callback", callback)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", args.port)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        flow = OAuthFlow(_app(f"http://127.0.0.1:{port}/callback", args.base_url))
+        scopes = (*DEFAULT_SCOPES, *(SECRET_BOARD_SCOPES if args.secret_boards else ()))
+        url = flow.authorization_url(scopes)
+        sys.stdout.write(
+            f"Open this page to connect a Pinterest account:\n  {url}\nWaiting (10 minutes) ...\n"
+        )
+        sys.stdout.flush()
+        if not args.no_browser:
+            webbrowser.open(url)
+        try:
+            code, state = await asyncio.wait_for(received, timeout=600)
+        except TimeoutError:
+            raise UsageError("no answer from Pinterest within 10 minutes; run connect again") from None
+        try:
+            return await flow.complete(code, state, args.name)
+        except (OAuthError, PinterestError) as error:
+            raise UsageError(str(error)) from None
+    finally:
+        await runner.cleanup()
+
+
+def run_accounts(args: argparse.Namespace) -> int:
+    if args.action == "key":
+        from cryptography.fernet import Fernet  # noqa: PLC0415
+
+        sys.stdout.write(f"{Fernet.generate_key().decode()}\n")
+        sys.stderr.write(f"pinrules: keep it safe and export it as {KEY_VARIABLE} to encrypt stored tokens\n")
+        return 0
+    store = _store(args)
+    try:
+        return _account_action(args, store)
+    except StoreError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        store.close()
+
+
+def _account_action(args: argparse.Namespace, store: AccountStore) -> int:
+    if args.action == "connect":
+        account = asyncio.run(_connect(args))
+        previous = store.get(account.name)
+        if previous is not None:  # keep the default board across reconnections
+            account = replace(account, default_board_id=previous.default_board_id)
+        store.save(account)
+        sys.stdout.write(f"connected {account.name}: Pinterest user {account.username} "
+                         f"(scopes {' '.join(account.scopes)})\n")  # fmt: skip
+    elif args.action == "list":
+        for account in store.all():
+            board = account.default_board_id or "no default board"
+            sys.stdout.write(f"{account.name}  {account.username}  {board}  {' '.join(account.scopes)}\n")
+    elif args.action == "show":
+        sys.stdout.write(json.dumps(store.require(args.name).summary(), indent=2) + "\n")
+    elif args.action == "set-default-board":
+        store.set_default_board(args.name, args.board_id)
+        sys.stdout.write(f"{args.name}: default board {args.board_id}\n")
+    elif args.action == "refresh":
+        manager = TokenManager(store, OAuthFlow(_app("http://127.0.0.1/", args.base_url)))
+        try:
+            account = asyncio.run(manager.refresh(args.name))
+        except ReauthRequired as error:
+            sys.stderr.write(f"pinrules: {error}\n")
+            return 1
+        sys.stdout.write(f"{args.name}: refreshed; the access token is valid for "
+                         f"{account.summary()['access_token_expires_in_hours']} hours\n")  # fmt: skip
+    elif args.action == "disconnect":
+        if not store.delete(args.name):
+            raise UsageError(f"no account {args.name!r}")
+        sys.stdout.write(f"{args.name}: disconnected (its tokens are deleted from {store.path})\n")
+    return 0
+
+
+def run_boards(args: argparse.Namespace) -> int:
+    """Every board of a connected account, all pages."""
+    store = _store(args)
+    try:
+        store.require(args.name)
+        manager = TokenManager(store, OAuthFlow(_app("http://127.0.0.1/", args.base_url)))
+        source, unauthorized = manager.client_auth(args.name)
+
+        async def boards() -> list[Board]:
+            async with PinterestClient(Secret(""), args.base_url, token_source=source,  # type: ignore[arg-type]
+                                       on_unauthorized=unauthorized) as client:  # type: ignore[arg-type]  # fmt: skip
+                return [board async for board in client.boards()]
+
+        found = asyncio.run(boards())
+    except (StoreError, PinterestError) as error:
+        raise UsageError(str(error)) from None
+    finally:
+        store.close()
+    for board in found:
+        sys.stdout.write(f"{board.id}  {board.privacy or '':7}  {board.name or ''}\n")
     return 0

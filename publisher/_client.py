@@ -10,12 +10,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
-from ._errors import AmbiguousResponse, ApiError, ConnectionFailed, RateLimited, ServerError, api_error
+from ._errors import (
+    AmbiguousResponse,
+    ApiError,
+    ConnectionFailed,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    api_error,
+)
 from ._limiter import Limiters, RateLimiter
 from ._models import Account, Board, Media, MediaUpload, Pin
 from ._retry import RetryPolicy, parse_retry_after
@@ -48,8 +56,14 @@ class PinterestClient:
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
         timeout: float = 30.0,
+        token_source: Callable[[], Awaitable[Secret]] | None = None,
+        on_unauthorized: Callable[[Secret], Awaitable[Secret]] | None = None,
     ) -> None:
+        """`token_source` supplies a fresh token per request (a connected account);
+        `on_unauthorized` is asked once for a new token when Pinterest answers 401."""
         self.token = token if isinstance(token, Secret) else Secret(token)
+        self._token_source = token_source
+        self._on_unauthorized = on_unauthorized
         self.base_url = base_url_from_env(base_url)
         self.retry = retry or RetryPolicy()
         self.limiter = limiter if limiter is not None else Limiters().for_account(account_key(self.token))
@@ -127,11 +141,19 @@ class PinterestClient:
     ) -> Any:
         """Send one API request with retries; return the decoded JSON answer."""
         attempt = 0
+        reauthorised = False
         while True:
             attempt += 1
             await self.limiter.acquire()
+            token = await self._token_source() if self._token_source else self.token
             try:
-                return await self._send(method, path, body, params, idempotent)
+                return await self._send(method, path, body, params, token)
+            except Unauthorized:
+                if self._on_unauthorized is None or reauthorised:
+                    raise
+                reauthorised = True  # once: a token refreshed a moment ago that is refused is final
+                self.token = await self._on_unauthorized(token)
+                attempt -= 1
             except (RateLimited, ServerError, ConnectionFailed, AmbiguousResponse) as error:
                 if isinstance(error, AmbiguousResponse) and not idempotent:
                     raise  # it may have been created: the caller reconciles
@@ -143,10 +165,10 @@ class PinterestClient:
                 await self._sleep(self.retry.delay(attempt, retry_after))
 
     async def _send(
-        self, method: str, path: str, body: Any, params: dict[str, str] | None, idempotent: bool
+        self, method: str, path: str, body: Any, params: dict[str, str] | None, token: Secret
     ) -> Any:
         self.sent.append((method, path, body))
-        headers = {"Authorization": f"Bearer {self.token.reveal()}"}
+        headers = {"Authorization": f"Bearer {token.reveal()}"}
         try:
             async with self._session.request(
                 method, self.base_url + path, json=body, params=params, headers=headers

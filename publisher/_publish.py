@@ -20,10 +20,11 @@ from pinrules._online import OnlinePost, online_findings
 
 from ._client import PinterestClient
 from ._download import DownloadFailed, download
-from ._errors import AmbiguousResponse, PinterestError
+from ._errors import AmbiguousResponse, NotFound, PinterestError
 from ._journal import Journal, post_key
 from ._models import Pin
 from ._requests import PinPlan, image_source, pin_body, plan, video_source
+from ._tokens import ReauthRequired
 from ._upload import UploadFailed, upload
 
 Progress = Callable[[str, int, int | None], None]  # stage, done, total
@@ -88,11 +89,18 @@ class Publisher:
         journal: Journal | None = None,
         preflight: Preflight | None = None,
         options: PublishOptions | None = None,
+        *,
+        account_scopes: tuple[str, ...] | None = None,
+        check_boards: bool = True,
     ) -> None:
+        """`account_scopes` (of a connected account) enables the secret-board scope check;
+        `check_boards` looks the board up on Pinterest before anything is uploaded."""
         self.client = client
         self.journal = journal
         self.preflight = preflight or Preflight()
         self.options = options or PublishOptions()
+        self.account_scopes = account_scopes
+        self.check_boards = check_boards
 
     async def publish(
         self,
@@ -111,6 +119,16 @@ class Publisher:
         if any(d.is_error for d in result.diagnostics):
             return result
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
+        try:
+            board_findings = await self._board_findings(pin) if self.check_boards else []
+        except ReauthRequired as error:
+            board_findings = [("pinterest.account.reauth_required", (), str(error))]
+        result.diagnostics += self.preflight.probe_diagnostics(board_findings, document)
+        if any(d.is_error for d in result.diagnostics):
+            result.status = (
+                Status.FAILED if board_findings[0][0].startswith("pinterest.account") else Status.REJECTED
+            )
+            return result
         if self.options.dry_run:
             result.status, result.requests = Status.PLANNED, _planned_requests(pin, self.client.base_url)
             return result
@@ -119,6 +137,12 @@ class Publisher:
             published = await self._already_published(key, pin)
             if published is None:
                 published = await self._flow(key, pin)
+        except ReauthRequired as error:  # nothing was created: the post is not lost
+            result.status = Status.FAILED
+            result.diagnostics += self.preflight.probe_diagnostics(
+                [("pinterest.account.reauth_required", (), str(error))], document
+            )
+            return result
         except _FlowError as error:
             result.status = (
                 Status.UNKNOWN if error.code == "pinterest.pin.create_unconfirmed" else Status.FAILED
@@ -142,6 +166,34 @@ class Publisher:
         )
         (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
         return diagnostics + self.preflight.probe_diagnostics(findings, document)
+
+    async def _board_findings(self, pin: PinPlan) -> list[tuple[str, tuple[str | int, ...], str]]:
+        """The board exists, is the account's, and a secret board comes with its scope."""
+        where: tuple[str | int, ...] = ("options", "pinterest", "boardId")
+        try:
+            board = await self.client.get_board(pin.board_id)
+        except ReauthRequired:
+            raise
+        except NotFound:
+            return [
+                (
+                    "pinterest.board.exists",
+                    where,
+                    f"board {pin.board_id} does not exist or is not this account's",
+                )
+            ]
+        except PinterestError as error:
+            return [
+                ("pinterest.board.exists", where, f"board {pin.board_id} could not be looked up: {error}")
+            ]
+        if (
+            board.privacy == "SECRET"
+            and self.account_scopes is not None
+            and "pins:read_secret" not in self.account_scopes
+        ):
+            message = f"board {pin.board_id} is secret and the account was connected without pins:read_secret"
+            return [("pinterest.board.secret_scope", where, message)]
+        return []
 
     async def _already_published(self, key: str, pin: PinPlan) -> tuple[Pin, bool] | None:
         """The recorded pin of an earlier publish, confirming an unanswered create on the board."""
@@ -177,6 +229,7 @@ class Publisher:
         try:
             slot = await self.client.register_media()
         except PinterestError as error:
+            _reraise_reauth(error)
             raise _FlowError(
                 "pinterest.media.register_failed", f"Pinterest refused to register the upload: {error}"
             ) from None
@@ -206,6 +259,7 @@ class Publisher:
             try:
                 media = await self.client.get_media(media_id)
             except PinterestError as error:
+                _reraise_reauth(error)
                 raise _FlowError(
                     "pinterest.video.transcode_failed", f"the media status could not be read: {error}"
                 ) from None
@@ -243,10 +297,17 @@ class Publisher:
         except PinterestError as error:
             if self.journal:
                 self.journal.record(key, "failed", pin.board_id)
+            _reraise_reauth(error)
             raise _FlowError("pinterest.pin.create_failed", str(error)) from None
         if self.journal:
             self.journal.record(key, "published", pin.board_id, created.id)
         return created
+
+
+def _reraise_reauth(error: PinterestError) -> None:
+    """An account that must reconnect is not a failure of this step: let it through."""
+    if isinstance(error, ReauthRequired):
+        raise error
 
 
 def _planned_requests(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:

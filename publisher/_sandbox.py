@@ -61,8 +61,17 @@ class Faults:
 
 
 @dataclass
+class Grant:
+    """A token the stand-in issued: whose it is, its scopes, and when it stops working."""
+
+    user: str
+    scopes: str
+    expires_at: float
+
+
+@dataclass
 class SandboxState:
-    tokens: dict[str, str] = field(default_factory=dict)  # access token -> user id
+    tokens: dict[str, str] = field(default_factory=dict)  # access token -> user id (never expire)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     boards: dict[str, dict[str, Any]] = field(default_factory=dict)
     pins: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -70,6 +79,15 @@ class SandboxState:
     faults: Faults = field(default_factory=Faults)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)  # method, path, JSON body
     files: Path | None = None  # served at /files/ (cover images for demos)
+    # OAuth: registered apps (client id -> secret), codes, and tokens issued with expiry
+    apps: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # code -> user, scopes, redirect
+    issued: dict[str, Grant] = field(default_factory=dict)  # access token -> grant
+    refresh_tokens: dict[str, Grant] = field(default_factory=dict)
+    access_lifetime: int = 30 * 24 * 3600
+    refresh_lifetime: int = 365 * 24 * 3600
+    approve_as: str | None = None  # the user the authorize page approves for (default: the first)
+    clock: Any = time.time
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self, digits: int = 18) -> str:
@@ -134,6 +152,10 @@ async def _faults_and_auth(request: web.Request, handler: Any) -> web.StreamResp
     if request.path.startswith("/v5/") and request.path != "/v5/oauth/token":
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         user = state.tokens.get(token)
+        grant = state.issued.get(token)
+        if grant is not None and grant.expires_at > state.clock():
+            user = grant.user
+            request["scopes"] = grant.scopes.split()
         if user is None:
             return _error(401, 2, "Authentication failed.")
         request["user"] = user
@@ -332,6 +354,70 @@ async def user_account(request: web.Request) -> web.Response:
     return web.json_response(request.app[STATE].users[request["user"]])
 
 
+async def authorize(request: web.Request) -> web.Response:
+    """Pinterest's consent page, approving at once: back to the app with a one-time code."""
+    state = request.app[STATE]
+    query = request.query
+    if query.get("client_id") not in state.apps or query.get("response_type") != "code":
+        return web.Response(status=400, text="unknown client_id or response_type")
+    user = state.approve_as or next(iter(state.users))
+    code = secrets.token_urlsafe(16)
+    state.codes[code] = (user, query.get("scope", ""), query.get("redirect_uri", ""))
+    separator = "&" if "?" in query.get("redirect_uri", "") else "?"
+    raise web.HTTPFound(f"{query['redirect_uri']}{separator}code={code}&state={query.get('state', '')}")
+
+
+def _client_ok(state: SandboxState, request: web.Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    try:
+        client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return state.apps.get(client_id) == secret
+
+
+def _issue(state: SandboxState, user: str, scopes: str, response_type: str) -> dict[str, Any]:
+    now = state.clock()
+    access, refresh = f"pina_{secrets.token_urlsafe(24)}", f"pinr_{secrets.token_urlsafe(24)}"
+    state.issued[access] = Grant(user, scopes, now + state.access_lifetime)
+    state.refresh_tokens[refresh] = Grant(user, scopes, now + state.refresh_lifetime)
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "response_type": response_type,
+        "token_type": "bearer",
+        "expires_in": state.access_lifetime,
+        "refresh_token_expires_in": state.refresh_lifetime,
+        "refresh_token_expires_at": int(now + state.refresh_lifetime),
+        "scope": scopes,
+    }
+
+
+async def oauth_token(request: web.Request) -> web.Response:
+    """POST /v5/oauth/token: code exchange and refresh, with HTTP basic client authentication."""
+    state = request.app[STATE]
+    if not _client_ok(state, request):
+        return _error(401, 2, "Invalid client credentials.")
+    form = await request.post()
+    grant_type = form.get("grant_type")
+    state.requests.append((request.method, request.path, {k: "***" if "token" in k or k == "code" else v
+                                                          for k, v in form.items()}))  # fmt: skip
+    if grant_type == "authorization_code":
+        found = state.codes.pop(str(form.get("code", "")), None)  # one-time
+        if found is None or found[2] != form.get("redirect_uri"):
+            return _error(400, 1, "Invalid authorization code.")
+        return web.json_response(_issue(state, found[0], found[1], "authorization_code"))
+    if grant_type == "refresh_token":
+        grant = state.refresh_tokens.get(str(form.get("refresh_token", "")))
+        if grant is None or grant.expires_at <= state.clock():
+            return _error(400, 1, "Invalid refresh token.")
+        state.refresh_tokens.pop(str(form["refresh_token"]), None)  # rotated: a new one comes back
+        return web.json_response(_issue(state, grant.user, grant.scopes, "refresh_token"))
+    return _error(400, 1, f"Unsupported grant_type {grant_type!r}.")
+
+
 async def set_fault(request: web.Request) -> web.Response:
     body = await request.json()
     fault = Fault(
@@ -355,6 +441,8 @@ def make_app(state: SandboxState) -> web.Application:
     app.router.add_get("/v5/boards/{board_id}", get_board)
     app.router.add_get("/v5/boards/{board_id}/pins", board_pins)
     app.router.add_get("/v5/user_account", user_account)
+    app.router.add_post("/v5/oauth/token", oauth_token)
+    app.router.add_get("/oauth/", authorize)
     app.router.add_post("/upload/{media_id}", upload)
     app.router.add_post("/_sandbox/faults", set_fault)
     app.router.add_get("/_sandbox/pins", list_pins)

@@ -1,0 +1,178 @@
+"""The account store: connected Pinterest accounts and their tokens, in SQLite.
+
+The file is created readable by its owner only (0600). Tokens are secrets: `Account` holds
+them as `Secret`, and with PINRULES_TOKEN_KEY set (a Fernet key: `pinrules accounts key`)
+they are encrypted at rest.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ._secret import Secret
+
+KEY_VARIABLE = "PINRULES_TOKEN_KEY"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    default_board_id TEXT,
+    access_token BLOB NOT NULL,
+    access_expires_at REAL NOT NULL,
+    refresh_token BLOB NOT NULL,
+    refresh_expires_at REAL,
+    connected_at REAL NOT NULL
+)
+"""
+
+
+class StoreError(Exception):
+    """The account store cannot be used as asked; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    user_id: str
+    username: str
+    scopes: tuple[str, ...]
+    access_token: Secret
+    access_expires_at: float
+    refresh_token: Secret
+    refresh_expires_at: float | None = None
+    default_board_id: str | None = None
+    connected_at: float = 0.0
+
+    def summary(self, now: float | None = None) -> dict[str, object]:
+        """Everything about the account but its tokens."""
+        now = time.time() if now is None else now
+        return {
+            "name": self.name,
+            "pinterest_user": self.username,
+            "pinterest_user_id": self.user_id,
+            "scopes": list(self.scopes),
+            "default_board_id": self.default_board_id,
+            "access_token_expires_in_hours": round((self.access_expires_at - now) / 3600, 1),
+            "refresh_token_expires_in_days": None
+            if self.refresh_expires_at is None
+            else round((self.refresh_expires_at - now) / 86400, 1),
+        }
+
+
+def default_path() -> Path:
+    configured = os.environ.get("PINRULES_ACCOUNTS")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "pinrules" / "accounts.sqlite3"
+
+
+class _Cipher:
+    """Fernet encryption of tokens when a key is configured; plain text otherwise."""
+
+    def __init__(self, key: str | None) -> None:
+        self._fernet = None
+        if key:
+            try:
+                from cryptography.fernet import Fernet  # noqa: PLC0415 - only with a key
+            except ImportError:
+                raise StoreError(f"{KEY_VARIABLE} is set but 'cryptography' is not installed: "
+                                 "pip install 'pinrules[encryption]'") from None  # fmt: skip
+            try:
+                self._fernet = Fernet(key.encode())
+            except ValueError:
+                raise StoreError(
+                    f"{KEY_VARIABLE} is not a Fernet key; make one with `pinrules accounts key`"
+                ) from None
+
+    def seal(self, secret: Secret) -> bytes:
+        data = secret.reveal().encode()
+        return b"fernet:" + self._fernet.encrypt(data) if self._fernet else b"plain:" + data
+
+    def open(self, blob: bytes) -> Secret:
+        kind, _, data = bytes(blob).partition(b":")
+        if kind == b"plain":
+            return Secret(data.decode())
+        if self._fernet is None:
+            raise StoreError(
+                f"the stored tokens are encrypted: set {KEY_VARIABLE} to the key they were stored with"
+            )
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415
+
+        try:
+            return Secret(self._fernet.decrypt(data).decode())
+        except InvalidToken:
+            raise StoreError(
+                f"{KEY_VARIABLE} does not decrypt the stored tokens (a different key?)"
+            ) from None
+
+
+class AccountStore:
+    def __init__(self, path: str | os.PathLike[str] | None = None, key: str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():  # create it private before anything is written to it
+            descriptor = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            os.close(descriptor)
+        os.chmod(self.path, 0o600)
+        self._cipher = _Cipher(key if key is not None else os.environ.get(KEY_VARIABLE))
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __repr__(self) -> str:
+        return f"AccountStore({str(self.path)!r})"
+
+    def save(self, account: Account) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                account.name, account.user_id, account.username, " ".join(account.scopes),
+                account.default_board_id, self._cipher.seal(account.access_token), account.access_expires_at,
+                self._cipher.seal(account.refresh_token), account.refresh_expires_at,
+                account.connected_at or time.time(),
+            ),
+        )  # fmt: skip
+
+    def get(self, name: str) -> Account | None:
+        row = self._db.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
+        return self._account(row) if row else None
+
+    def require(self, name: str) -> Account:
+        account = self.get(name)
+        if account is None:
+            known = ", ".join(a.name for a in self.all()) or "none yet"
+            raise StoreError(f"no account {name!r} (connected: {known}); connect it with "
+                             f"`pinrules accounts connect --name {name}`")  # fmt: skip
+        return account
+
+    def all(self) -> list[Account]:
+        return [self._account(row) for row in self._db.execute("SELECT * FROM accounts ORDER BY name")]
+
+    def delete(self, name: str) -> bool:
+        return self._db.execute("DELETE FROM accounts WHERE name = ?", (name,)).rowcount > 0
+
+    def set_default_board(self, name: str, board_id: str | None) -> Account:
+        account = replace(self.require(name), default_board_id=board_id)
+        self.save(account)
+        return account
+
+    def _account(self, row: tuple[object, ...]) -> Account:
+        name, user_id, username, scopes, board, access, access_at, refresh, refresh_at, connected = row
+        return Account(
+            name=str(name), user_id=str(user_id), username=str(username), scopes=tuple(str(scopes).split()),
+            default_board_id=None if board is None else str(board),
+            access_token=self._cipher.open(access),  # type: ignore[arg-type]
+            access_expires_at=float(access_at),  # type: ignore[arg-type]
+            refresh_token=self._cipher.open(refresh),  # type: ignore[arg-type]
+            refresh_expires_at=None if refresh_at is None else float(refresh_at),  # type: ignore[arg-type]
+            connected_at=float(connected),  # type: ignore[arg-type]
+        )  # fmt: skip

@@ -1,0 +1,42 @@
+"""Account events for subscribers (Python callbacks; a webhook can come with the HTTP service).
+
+token.expiring          the refresh token is inside its re-authorisation window
+token.refreshed         a new access token (and refresh token) was stored
+account.reauth_required a refresh failed: the account must be connected again
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+EVENTS = ("token.expiring", "token.refreshed", "account.reauth_required")
+log = logging.getLogger("pinrules.accounts")
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    account: str  # the account's name in the store, never a token
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Events:
+    def __init__(self) -> None:
+        self._subscribers: dict[str, list[Callable[[Event], None]]] = defaultdict(list)
+
+    def subscribe(self, name: str, callback: Callable[[Event], None]) -> None:
+        if name not in EVENTS:
+            raise ValueError(f"unknown event {name!r}; events: {', '.join(EVENTS)}")
+        self._subscribers[name].append(callback)
+
+    def emit(self, event: Event) -> None:
+        log.info("%s for account %s", event.name, event.account)
+        for callback in self._subscribers[event.name]:
+            try:
+                callback(event)
+            except Exception:  # a subscriber's bug must not break a publish
+                log.exception("subscriber of %s failed", event.name)

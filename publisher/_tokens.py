@@ -1,0 +1,107 @@
+"""Keeping an account's access token fresh.
+
+Access tokens last 30 days; they are refreshed about 24 hours before they expire (and once
+when Pinterest answers 401), the new refresh token is stored every time, and concurrent
+publishes for one account wait for a single refresh. When the refresh token itself is inside
+its re-authorisation window, `token.expiring` tells subscribers; when a refresh fails,
+`account.reauth_required` does, and the publish says so instead of losing the post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from ._accounts import Account, AccountStore
+from ._errors import PinterestError
+from ._events import Event, Events
+from ._oauth import OAuthError, OAuthFlow
+from ._secret import Secret
+
+REFRESH_BEFORE = 24 * 3600.0
+REAUTH_WINDOW = 14 * 24 * 3600.0
+
+
+class ReauthRequired(PinterestError):
+    """The account's tokens can no longer be refreshed: it must be connected again."""
+
+    def __init__(self, account: str, reason: str) -> None:
+        self.account = account
+        super().__init__(
+            f"account {account!r} needs to be connected again ({reason}): "
+            f"run `pinrules accounts connect --name {account}`"
+        )
+
+
+class TokenManager:
+    def __init__(
+        self,
+        store: AccountStore,
+        flow: OAuthFlow,
+        events: Events | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        refresh_before: float = REFRESH_BEFORE,
+        reauth_window: float = REAUTH_WINDOW,
+    ) -> None:
+        self.store = store
+        self.flow = flow
+        self.events = events or Events()
+        self.clock = clock
+        self.refresh_before = refresh_before
+        self.reauth_window = reauth_window
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def token(self, name: str) -> Secret:
+        """A valid access token for the account, refreshed first when it is close to expiry."""
+        account = self.store.require(name)
+        self._check_reauth_window(account)
+        if account.access_expires_at - self.clock() > self.refresh_before:
+            return account.access_token
+        return (await self.refresh(name, stale=account.access_token)).access_token
+
+    async def refresh(self, name: str, stale: Secret | None = None) -> Account:
+        """Refresh once; callers that waited on the same stale token get the new one."""
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            account = self.store.require(name)
+            if stale is not None and account.access_token != stale:
+                return account  # refreshed by someone else while we waited
+            try:
+                tokens = await self.flow.refresh(account.refresh_token)
+            except OAuthError as error:
+                self.events.emit(Event("account.reauth_required", name, {"reason": str(error)}))
+                raise ReauthRequired(name, str(error)) from None
+            updated = replace(
+                account,
+                access_token=tokens.access_token,
+                access_expires_at=tokens.access_expires_at,
+                refresh_token=tokens.refresh_token or account.refresh_token,
+                refresh_expires_at=tokens.refresh_expires_at or account.refresh_expires_at,
+                scopes=tokens.scopes or account.scopes,
+            )
+            self.store.save(updated)
+            self.events.emit(Event("token.refreshed", name, {"expires_at": updated.access_expires_at}))
+            return updated
+
+    def _check_reauth_window(self, account: Account) -> None:
+        if account.refresh_expires_at is None:
+            return
+        left = account.refresh_expires_at - self.clock()
+        if left <= self.reauth_window:
+            self.events.emit(
+                Event("token.expiring", account.name, {"refresh_expires_in_days": round(left / 86400, 1)})
+            )
+
+    def client_auth(self, name: str) -> tuple[Callable[[], object], Callable[[Secret], object]]:
+        """The token source and 401 handler a PinterestClient uses for this account."""
+
+        async def source() -> Secret:
+            return await self.token(name)
+
+        async def unauthorized(used: Secret) -> Secret:
+            return (await self.refresh(name, stale=used)).access_token
+
+        return source, unauthorized
