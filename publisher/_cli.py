@@ -121,8 +121,9 @@ def run_publish(args: argparse.Namespace, preflight: Preflight, accounts_file: s
             stored = store.require(name)
             source, unauthorized = manager.client_auth(name)
             fallback = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
-            client = PinterestClient(stored.access_token, args.base_url, token_source=source,  # type: ignore[arg-type]
-                                     on_unauthorized=unauthorized)  # type: ignore[arg-type]  # fmt: skip
+            client = PinterestClient(
+                stored.access_token, args.base_url, token_source=source, on_unauthorized=unauthorized
+            )
             scopes: tuple[str, ...] | None = stored.scopes
         else:
             client, scopes, fallback = PinterestClient(token or Secret(""), args.base_url), None, None
@@ -299,8 +300,9 @@ def run_boards(args: argparse.Namespace) -> int:
         source, unauthorized = manager.client_auth(args.name)
 
         async def boards() -> list[Board]:
-            async with PinterestClient(Secret(""), args.base_url, token_source=source,  # type: ignore[arg-type]
-                                       on_unauthorized=unauthorized) as client:  # type: ignore[arg-type]  # fmt: skip
+            async with PinterestClient(
+                Secret(""), args.base_url, token_source=source, on_unauthorized=unauthorized
+            ) as client:
                 return [board async for board in client.boards()]
 
         found = asyncio.run(boards())

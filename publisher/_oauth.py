@@ -7,6 +7,7 @@ account = await flow.complete(code, state, name="acc_main")   # at the redirect
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import time
@@ -127,11 +128,12 @@ class OAuthFlow:
 
     async def _token_request(self, form: dict[str, str]) -> Tokens:
         url = base_url_from_env(self.app.base_url) + "/oauth/token"
-        auth = aiohttp.BasicAuth(self.app.client_id, self.app.client_secret.reveal())
+        credentials = f"{self.app.client_id}:{self.app.client_secret.reveal()}".encode()
+        headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
         try:
             async with (
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
-                session.post(url, data=form, auth=auth) as response,
+                session.post(url, data=form, headers=headers) as response,
             ):
                 body: Any = await response.json(content_type=None)
                 if response.status >= 400 or not isinstance(body, dict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from ._accounts import Account, AccountStore
@@ -95,7 +95,9 @@ class TokenManager:
                 Event("token.expiring", account.name, {"refresh_expires_in_days": round(left / 86400, 1)})
             )
 
-    def client_auth(self, name: str) -> tuple[Callable[[], object], Callable[[Secret], object]]:
+    def client_auth(
+        self, name: str
+    ) -> tuple[Callable[[], Awaitable[Secret]], Callable[[Secret], Awaitable[Secret]]]:
         """The token source and 401 handler a PinterestClient uses for this account."""
 
         async def source() -> Secret:

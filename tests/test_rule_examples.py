@@ -73,7 +73,7 @@ def test_provider_reference_codes_exist_with_their_fix(code: str, fix: str | Non
 
 
 def test_publish_codes_are_documented_in_the_publish_phase() -> None:
-    """The reference's four publish codes, the create outcomes and re-authorisation are publish-phase rules."""
+    """The reference's four publish codes, create outcomes and re-authorisation are publish rules."""
     publish = {r.code for r in RULES if r.phase == "publish"}
     assert publish == {
         "pinterest.media.register_failed",
