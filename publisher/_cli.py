@@ -14,6 +14,7 @@ from typing import Any
 
 from pinrules._accounts import load_accounts
 from pinrules._diagnostic import Diagnostic
+from pinrules._documents import Document
 from pinrules._engine import Preflight
 from pinrules._errors import UsageError
 from pinrules._lint import account_for, find_post_files, read_post_file
@@ -21,6 +22,7 @@ from pinrules._network import NetworkSettings
 
 from . import token_from_env
 from ._accounts import KEY_VARIABLE, Account, AccountStore, StoreError
+from ._accounts import default_path as account_store_path
 from ._client import PinterestClient
 from ._errors import PinterestError
 from ._journal import Journal
@@ -68,33 +70,107 @@ def _render_text(results: list[PublishResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def _publish_all(
-    files: list[str],
-    publisher: Publisher,
-    accounts: dict[str, dict[str, Any]],
-    progress: bool,
-    fallback: dict[str, Any] | None = None,
-) -> list[PublishResult]:
-    """Publish every file, a few at a time; `fallback` defaults serve posts naming no account."""
-    gate = asyncio.Semaphore(CONCURRENT_POSTS)
+class _Route:
+    """Which account publishes a post: --account, else the post's accountId when that account is
+    connected, else PINTEREST_ACCESS_TOKEN. One client and publisher per account, made on first use."""
 
-    async def one(name: str) -> PublishResult:
-        document = read_post_file(name)
+    def __init__(self, args: argparse.Namespace, preflight: Preflight, options: PublishOptions,
+                 journal: Journal | None) -> None:  # fmt: skip
+        self.args, self.preflight, self.options, self.journal = args, preflight, options, journal
+        self.token = token_from_env()
+        self.store = _existing_store(args)
+        self.manager: TokenManager | None = None
+        self.publishers: dict[str | None, tuple[Publisher, dict[str, Any] | None]] = {}
+        if args.account and self.store is None:
+            raise UsageError(
+                f"no account store yet: connect with `pinrules accounts connect --name {args.account}`"
+            )
+        if self.store is not None and args.account:
+            try:
+                self.store.require(args.account)
+            except StoreError as error:
+                raise UsageError(str(error)) from None
+
+    def check(self, documents: list[Document | Diagnostic]) -> None:
+        """Every post has credentials before anything is published (a dry run needs none)."""
+        if self.args.dry_run or self.token is not None:
+            return
+        for document in documents:
+            if isinstance(document, Document) and self.account_of(document.value) is None:
+                raise UsageError(f"{document.name}: no access token: set PINTEREST_ACCESS_TOKEN, "
+                                 "use --account NAME, or name a connected account in accountId")  # fmt: skip
+
+    def account_of(self, post: Any) -> str | None:
+        if self.args.account:
+            return str(self.args.account)
+        named = post.get("accountId") if isinstance(post, dict) else None
+        if isinstance(named, str) and self.store is not None and self.store.get(named) is not None:
+            return named
+        return None
+
+    def publisher(self, name: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        if name not in self.publishers:
+            self.publishers[name] = self._make(name)
+        return self.publishers[name]
+
+    def _make(self, name: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        if name is None or self.store is None:
+            client = PinterestClient(self.token or Secret(""), self.args.base_url)
+            checks = self.token is not None
+            return Publisher(client, self.journal, self.preflight, self.options, check_boards=checks), None
+        if self.manager is None:
+            self.manager = TokenManager(self.store, OAuthFlow(_app("http://127.0.0.1/", self.args.base_url)))
+        stored = self.store.require(name)
+        source, unauthorized = self.manager.client_auth(name)
+        client = PinterestClient(stored.access_token, self.args.base_url, token_source=source,
+                                 on_unauthorized=unauthorized)  # fmt: skip
+        publisher = Publisher(
+            client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
+        )
+        defaults = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
+        return publisher, defaults
+
+    async def close(self) -> None:
+        for publisher, _ in self.publishers.values():
+            await publisher.client.close()
+        if self.store is not None:
+            self.store.close()
+
+
+def _existing_store(args: argparse.Namespace) -> AccountStore | None:
+    """The account store, if there is one: publishing never creates it."""
+    path = Path(args.store) if args.store else account_store_path()
+    if not path.exists():
+        return None
+    try:
+        return AccountStore(path)
+    except StoreError as error:
+        raise UsageError(str(error)) from None
+
+
+async def _publish_all(
+    files: list[str], route: _Route, accounts: dict[str, dict[str, Any]], progress: bool
+) -> list[PublishResult]:
+    """Publish every file, a few at a time, each with its account's publisher."""
+    gate = asyncio.Semaphore(CONCURRENT_POSTS)
+    documents = [read_post_file(name) for name in files]
+    route.check(documents)
+
+    async def one(name: str, document: Document | Diagnostic) -> PublishResult:
         if isinstance(document, Diagnostic):
-            rule = publisher.preflight.rule(document.rule)
+            rule = route.preflight.rule(document.rule)
             fixed = Diagnostic(
                 **{**document.to_dict(), "severity": document.severity, "fix": rule.fix if rule else ""}
             )
             return PublishResult(Status.REJECTED, file=name, diagnostics=[fixed])
+        publisher, defaults = route.publisher(route.account_of(document.value))
         async with gate:
-            account = account_for(document.value, accounts) or fallback
+            account = account_for(document.value, accounts) or defaults
             return await publisher.publish(document.value, account=account, document=document)
 
-    if progress:
-        publisher.options = PublishOptions(
-            **{**publisher.options.__dict__, "progress": _ProgressBar("video")}
-        )
-    results = await asyncio.gather(*(one(name) for name in files))
+    results = await asyncio.gather(
+        *(one(name, document) for name, document in zip(files, documents, strict=True))
+    )
     if progress:
         sys.stderr.write("\r" + " " * 100 + "\r")
     return list(results)
@@ -102,60 +178,35 @@ async def _publish_all(
 
 def run_publish(args: argparse.Namespace, preflight: Preflight, accounts_file: str | None) -> int:
     files = find_post_files(args.paths)
-    account = _connected(args) if args.account else None
-    token = token_from_env()
-    if account is None and token is None and not args.dry_run:
-        raise UsageError("no access token: set PINTEREST_ACCESS_TOKEN, use --account NAME, or --dry-run")
     accounts = load_accounts(accounts_file) if accounts_file else {}
+    progress = sys.stdout.isatty()
     options = PublishOptions(
         network=NetworkSettings(allow_private_network=args.allow_private_network),
         poll_interval=args.poll_interval,
         poll_timeout=args.poll_timeout,
         dry_run=args.dry_run,
+        progress=_ProgressBar("video") if progress else None,
     )
     journal = None if args.dry_run or args.no_journal else Journal(args.journal)
 
     async def go() -> list[PublishResult]:
-        if account is not None:
-            store, manager, name = account
-            stored = store.require(name)
-            source, unauthorized = manager.client_auth(name)
-            fallback = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
-            client = PinterestClient(
-                stored.access_token, args.base_url, token_source=source, on_unauthorized=unauthorized
-            )
-            scopes: tuple[str, ...] | None = stored.scopes
-        else:
-            client, scopes, fallback = PinterestClient(token or Secret(""), args.base_url), None, None
-        async with client:
-            publisher = Publisher(client, journal, preflight, options, account_scopes=scopes,
-                                  check_boards=account is not None or token is not None)  # fmt: skip
-            return await _publish_all(files, publisher, accounts, sys.stdout.isatty(), fallback)
+        route = _Route(args, preflight, options, journal)
+        try:
+            return await _publish_all(files, route, accounts, progress)
+        finally:
+            await route.close()
 
     try:
         results = asyncio.run(go())
     finally:
         if journal is not None:
             journal.close()
-        if account is not None:
-            account[0].close()
     if args.format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(_render_text(results))
     wanted = Status.PLANNED if args.dry_run else Status.PUBLISHED
     return 0 if all(r.status == wanted for r in results) else 1
-
-
-def _connected(args: argparse.Namespace) -> tuple[AccountStore, TokenManager, str]:
-    """The stored account named by --account, with a token manager to keep it fresh."""
-    try:
-        store = AccountStore(args.store)
-        store.require(args.account)
-    except StoreError as error:
-        raise UsageError(str(error)) from None
-    flow = OAuthFlow(_app(redirect_uri="http://127.0.0.1/", base_url=args.base_url))
-    return store, TokenManager(store, flow), args.account
 
 
 def _app(redirect_uri: str, base_url: str | None) -> OAuthApp:

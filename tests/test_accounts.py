@@ -408,3 +408,44 @@ class TestStore:
         assert out.returncode == 0, out.stderr
         assert len(out.stdout.splitlines()) == 122
         assert "549755885176  SECRET   Secret stash" in out.stdout
+
+
+class TestPublishCommandRouting:
+    def test_post_account_id_picks_the_connected_account(self, stand: Stand, tmp_path: Path) -> None:
+        """No token in the environment: accountId routes to the stored account and its default board;
+        a post naming no connected account stops the run before anything is sent."""
+        _stored(tmp_path, connect(stand), default_board_id="549755885175", name="shop").close()
+        env = {k: v for k, v in os.environ.items() if k != "PINTEREST_ACCESS_TOKEN"}
+        env |= {
+            "PINTEREST_APP_ID": APP_ID,
+            "PINTEREST_APP_SECRET": APP_SECRET,
+            "PINTEREST_API_BASE": stand.api,
+        }
+        post = tmp_path / "p.json"
+        post.write_text(
+            '{"accountId": "shop", "title": "Soup", "media": [{"kind": "image", "path": "a.jpg"}]}'
+        )
+        from .media import image
+
+        (tmp_path / "a.jpg").write_bytes(image("JPEG"))
+        base = [
+            sys.executable,
+            "-m",
+            "pinrules",
+            "publish",
+            "--isolated",
+            "--store",
+            str(tmp_path / "accounts.sqlite3"),
+            "--journal",
+            str(tmp_path / "j.sqlite3"),
+        ]
+        result = subprocess.run([*base, str(post)], env=env, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        (pin,) = stand.state.pins.values()
+        assert (pin["board_id"], pin["title"]) == ("549755885175", "Soup")
+        stranger = tmp_path / "q.json"
+        stranger.write_text('{"accountId": "nobody", "media": [{"kind": "image", "path": "a.jpg"}]}')
+        refused = subprocess.run([*base, str(stranger)], env=env, capture_output=True, text=True, check=False)
+        assert refused.returncode == 2
+        assert "no access token" in refused.stderr
+        assert len(stand.state.pins) == 1
