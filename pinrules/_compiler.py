@@ -297,8 +297,13 @@ def _report_lookup(writer: _Writer, depth: int, path: Path, subject: _Subject) -
     if known is not None:
         return known
     base = {"post": "post", "account": "account"}.get(path.base, subject.variable)
-    value = base
-    for token in path.tokens:
+    return _emit_steps(writer, depth, base, path.tokens)
+
+
+def _emit_steps(writer: _Writer, depth: int, start: str, tokens: tuple[str, ...]) -> str:
+    """Emit one step per token from the variable `start`; return the variable at the end."""
+    value = start
+    for token in tokens:
         child = writer.variable()
         writer.emit(depth, _step_code(child, value, token))
         value = child
@@ -314,12 +319,7 @@ def _lookup(writer: _Writer, depth: int, path: Path, subject: _Subject) -> str:
     known = subject.lookups.get(path.tokens)
     if known is not None:
         return known
-    value = subject.variable
-    for token in path.tokens:
-        child = writer.variable()
-        writer.emit(depth, _step_code(child, value, token))
-        value = child
-    return value
+    return _emit_steps(writer, depth, subject.variable, path.tokens)
 
 
 def _condition(writer: _Writer, depth: int, condition: Condition, subject: _Subject) -> str:

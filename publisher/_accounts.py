@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ._paths import data_file
 from ._secret import Secret
 
 KEY_VARIABLE = "PINRULES_TOKEN_KEY"
@@ -66,11 +67,7 @@ class Account:
 
 
 def default_path() -> Path:
-    configured = os.environ.get("PINRULES_ACCOUNTS")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "pinrules" / "accounts.sqlite3"
+    return data_file("accounts.sqlite3", "PINRULES_ACCOUNTS")
 
 
 class _Cipher:

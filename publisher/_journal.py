@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._paths import data_file
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
     key TEXT PRIMARY KEY,
@@ -29,11 +31,7 @@ CREATE TABLE IF NOT EXISTS posts (
 
 
 def default_path() -> Path:
-    configured = os.environ.get("PINRULES_JOURNAL")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "pinrules" / "journal.sqlite3"
+    return data_file("journal.sqlite3", "PINRULES_JOURNAL")
 
 
 def post_key(post: dict[str, Any]) -> str:

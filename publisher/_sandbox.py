@@ -182,20 +182,21 @@ async def _body(request: web.Request) -> Any:
     return body
 
 
-def _invalid(validator: jsonschema.Draft4Validator, body: Any) -> web.Response | None:
+async def _valid_body(request: web.Request, validator: jsonschema.Draft4Validator) -> Any:
+    """The request's JSON body, or an HTTPBadRequest shaped like Pinterest's errors."""
+    body = await _body(request)
     error = jsonschema.exceptions.best_match(validator.iter_errors(body))
-    if error is None:
-        return None
-    where = "/".join(str(p) for p in error.absolute_path) or "body"
-    return _error(400, 1, f"Invalid parameters: {where}: {error.message}")
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "body"
+        message = json.dumps({"code": 1, "message": f"Invalid parameters: {where}: {error.message}"})
+        raise web.HTTPBadRequest(text=message, content_type="application/json",
+                                 headers={"x-request-id": secrets.token_hex(8)})  # fmt: skip
+    return body
 
 
 async def create_pin(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    body = await _body(request)
-    invalid = _invalid(PIN_CREATE, body)
-    if invalid is not None:
-        return invalid
+    body = await _valid_body(request, PIN_CREATE)
     board = state.boards.get(body.get("board_id", ""))
     if board is None or board["owner"] != request["user"]:
         return _error(404, 3, "Board not found.")
@@ -252,10 +253,7 @@ def _status(media: dict[str, Any]) -> str:
 
 async def register_media(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    body = await _body(request)
-    invalid = _invalid(MEDIA_CREATE, body)
-    if invalid is not None:
-        return invalid
+    await _valid_body(request, MEDIA_CREATE)
     media_id = state.new_id(16)
     parameters = {
         "Content-Type": "multipart/form-data",
