@@ -71,6 +71,16 @@ class PublishOptions:
     progress: Progress | None = None
 
 
+# where each failure of the flow is reported in the post: the media item, or the post itself
+_MEDIA: tuple[str | int, ...] = ("media", 0)
+_WHERE = {
+    "pinterest.media.register_failed": _MEDIA,
+    "pinterest.video.upload_failed": _MEDIA,
+    "pinterest.video.transcode_failed": _MEDIA,
+    "pinterest.video.transcode_timeout": _MEDIA,
+}
+
+
 class _FlowError(Exception):
     """A step of the flow failed: its code and message."""
 
@@ -78,6 +88,7 @@ class _FlowError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.pointer = _WHERE.get(code, ())
 
 
 class Publisher:
@@ -121,13 +132,11 @@ class Publisher:
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
         try:
             board_findings = await self._board_findings(pin) if self.check_boards else []
-        except ReauthRequired as error:
+        except ReauthRequired as error:  # the post is fine; the account must reconnect
+            result.status = Status.FAILED
             board_findings = [("pinterest.account.reauth_required", (), str(error))]
         result.diagnostics += self.preflight.probe_diagnostics(board_findings, document)
         if any(d.is_error for d in result.diagnostics):
-            result.status = (
-                Status.FAILED if board_findings[0][0].startswith("pinterest.account") else Status.REJECTED
-            )
             return result
         if self.options.dry_run:
             result.status, result.requests = Status.PLANNED, _planned_requests(pin, self.client.base_url)
@@ -147,9 +156,8 @@ class Publisher:
             result.status = (
                 Status.UNKNOWN if error.code == "pinterest.pin.create_unconfirmed" else Status.FAILED
             )
-            pointer = ("media", 0) if ".video." in error.code or "media" in error.code else ()
             result.diagnostics += self.preflight.probe_diagnostics(
-                [(error.code, pointer, error.message)], document
+                [(error.code, error.pointer, error.message)], document
             )
             return result
         pin_answer, result.from_journal = published

@@ -461,3 +461,25 @@ class TestCommandLine:
             },
         }
         assert result.returncode == 0
+
+
+class TestProgress:
+    def test_progress_bar_draws_upload_and_processing(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """On a terminal, the upload is a bar with a percentage and processing shows its status."""
+        from publisher._cli import _ProgressBar
+
+        bar = _ProgressBar("video")
+        bar("upload", 512, 1024)
+        bar("processing (processing)", 0, None)
+        drawn = capsys.readouterr().err.split("\r")
+        assert drawn[1].rstrip() == "video: upload [###############...............]  50%"
+        assert drawn[2].rstrip() == "video: processing (processing)"
+
+    def test_video_publish_reports_progress(self, sandbox: Sandbox) -> None:
+        """The flow calls progress for the upload (to 100%) and while polling."""
+        seen: list[tuple[str, int, int | None]] = []
+        result = publish(sandbox, video_post(sandbox), progress=lambda *step: seen.append(step))
+        assert result.status == Status.PUBLISHED
+        uploads = [step for step in seen if step[0] == "upload"]
+        assert uploads[-1][1] == uploads[-1][2] == len(video("mp4"))
+        assert any(step[0].startswith("processing") for step in seen)
