@@ -113,6 +113,10 @@ def demo_state(token: str) -> SandboxState:
 
 
 STATE = web.AppKey("state", SandboxState)
+# typed request keys (aiohttp 3.14 warns about plain strings); plain strings before RequestKey existed
+_RequestKey: Any = getattr(web, "RequestKey", lambda name, _kind: name)
+USER = _RequestKey("user", str)
+SCOPES = _RequestKey("scopes", list)
 _SCHEMAS = load()
 
 
@@ -155,10 +159,10 @@ async def _faults_and_auth(request: web.Request, handler: Any) -> web.StreamResp
         grant = state.issued.get(token)
         if grant is not None and grant.expires_at > state.clock():
             user = grant.user
-            request["scopes"] = grant.scopes.split()
+            request[SCOPES] = grant.scopes.split()
         if user is None:
             return _error(401, 2, "Authentication failed.")
-        request["user"] = user
+        request[USER] = user
     response: web.StreamResponse = await handler(request)
     if fault is not None and fault.kind == "drop_after":
         _hang_up(request)  # it happened, but the answer never leaves
@@ -198,10 +202,10 @@ async def create_pin(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body = await _valid_body(request, PIN_CREATE)
     board = state.boards.get(body.get("board_id", ""))
-    if board is None or board["owner"] != request["user"]:
+    if board is None or board["owner"] != request[USER]:
         return _error(404, 3, "Board not found.")
     source = body["media_source"]
-    problem = _media_problem(state, source, request["user"])
+    problem = _media_problem(state, source, request[USER])
     if problem is not None:
         return _error(400, 1, problem)
     pin_id = state.new_id()
@@ -265,7 +269,7 @@ async def register_media(request: web.Request) -> web.Response:
         "x-amz-security-token": secrets.token_urlsafe(24),
         "x-amz-signature": secrets.token_hex(32),
     }
-    state.media[media_id] = {"owner": request["user"], "status": "registered", "parameters": parameters,
+    state.media[media_id] = {"owner": request[USER], "status": "registered", "parameters": parameters,
                              "size": 0, "sniffed": None, "ready_at": 0.0, "fail": False}  # fmt: skip
     upload_url = f"{request.scheme}://{request.host}/upload/{media_id}"
     return web.json_response(
@@ -310,7 +314,7 @@ async def upload(request: web.Request) -> web.Response:
 async def get_media(request: web.Request) -> web.Response:
     media_id = request.match_info["media_id"]
     media = request.app[STATE].media.get(media_id)
-    if media is None or media["owner"] != request["user"]:
+    if media is None or media["owner"] != request[USER]:
         return _error(404, 3, "Media not found.")
     return web.json_response({"media_id": media_id, "media_type": "video", "status": _status(media)})
 
@@ -328,13 +332,13 @@ def _public_board(board: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_boards(request: web.Request) -> web.Response:
-    boards = [_public_board(b) for b in request.app[STATE].boards.values() if b["owner"] == request["user"]]
+    boards = [_public_board(b) for b in request.app[STATE].boards.values() if b["owner"] == request[USER]]
     return _page(request, boards)
 
 
 async def get_board(request: web.Request) -> web.Response:
     board = request.app[STATE].boards.get(request.match_info["board_id"])
-    if board is None or board["owner"] != request["user"]:
+    if board is None or board["owner"] != request[USER]:
         return _error(404, 3, "Board not found.")
     return web.json_response(_public_board(board))
 
@@ -342,14 +346,14 @@ async def get_board(request: web.Request) -> web.Response:
 async def board_pins(request: web.Request) -> web.Response:
     state = request.app[STATE]
     board = state.boards.get(request.match_info["board_id"])
-    if board is None or board["owner"] != request["user"]:
+    if board is None or board["owner"] != request[USER]:
         return _error(404, 3, "Board not found.")
     pins = [p for p in reversed(state.pins.values()) if p["board_id"] == board["id"]]  # newest first
     return _page(request, pins)
 
 
 async def user_account(request: web.Request) -> web.Response:
-    return web.json_response(request.app[STATE].users[request["user"]])
+    return web.json_response(request.app[STATE].users[request[USER]])
 
 
 async def authorize(request: web.Request) -> web.Response:

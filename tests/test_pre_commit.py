@@ -47,11 +47,13 @@ def _try(repo: Path, env: dict[str, str], *files: str) -> subprocess.CompletedPr
 
 
 def test_hook_definitions() -> None:
-    """The offline hook runs `pinrules lint` on JSON and YAML files matching a post pattern."""
+    """Both hooks lint JSON and YAML files matching a post pattern; the online one adds --online."""
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert hooks["pinrules"]["entry"] == "pinrules lint"
     assert hooks["pinrules"]["types_or"] == ["json", "yaml"]
     assert hooks["pinrules"]["language"] == "python"
+    assert hooks["pinrules-online"]["entry"] == "pinrules lint --online"
+    assert hooks["pinrules-online"]["files"] == hooks["pinrules"]["files"]
 
 
 def test_bad_post_fails_with_its_code(posts_repo: tuple[Path, dict[str, str]]) -> None:
