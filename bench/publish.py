@@ -77,6 +77,7 @@ async def _pins(posts: list[dict[str, Any]], journal_path: Path) -> tuple[float,
     bodies = [pin_body(plan(p, Path.cwd()), image_source(plan(p, Path.cwd()))) for p in posts]
     gate = asyncio.Semaphore(8)
     async with PinterestClient(TOKEN, f"{BASE}/v5", limiter=unlimited) as client:
+        publisher = Publisher(client, journal, preflight, options)
         async with aiohttp.ClientSession() as session:
             headers = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -85,20 +86,22 @@ async def _pins(posts: list[dict[str, Any]], journal_path: Path) -> tuple[float,
                     assert answer.status == 201
                     await answer.read()
 
-            start = time.perf_counter()
-            await asyncio.gather(*(bare(b) for b in bodies))
-            baseline = time.perf_counter() - start
+            async def ours(post: dict[str, Any]) -> None:
+                async with gate:
+                    result = await publisher.publish(post)
+                    assert result.status == Status.PUBLISHED, result.diagnostics
 
-        publisher = Publisher(client, journal, preflight, options)
-
-        async def ours(post: dict[str, Any]) -> None:
-            async with gate:
-                result = await publisher.publish(post)
-                assert result.status == Status.PUBLISHED, result.diagnostics
-
-        start = time.perf_counter()
-        await asyncio.gather(*(ours(p) for p in posts))
-        measured = time.perf_counter() - start
+            # alternate the two, twice, and keep each one's best: no side gets a warmer server
+            baselines, measures = [], []
+            for round_ in range(2):
+                start = time.perf_counter()
+                await asyncio.gather(*(bare(b) for b in bodies))
+                baselines.append(time.perf_counter() - start)
+                fresh = [{**p, "id": f"{p['id']}-{round_}"} for p in posts]  # new posts, not journal replays
+                start = time.perf_counter()
+                await asyncio.gather(*(ours(p) for p in fresh))
+                measures.append(time.perf_counter() - start)
+            baseline, measured = min(baselines), min(measures)
     journal.close()
     return baseline, measured
 

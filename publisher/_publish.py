@@ -112,6 +112,8 @@ class Publisher:
         self.options = options or PublishOptions()
         self.account_scopes = account_scopes
         self.check_boards = check_boards
+        # a board does not change during a run: one lookup per board, not one per post
+        self._boards: dict[str, list[tuple[str, tuple[str | int, ...], str]]] = {}
 
     async def publish(
         self,
@@ -131,7 +133,7 @@ class Publisher:
             return result
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
         try:
-            board_findings = await self._board_findings(pin) if self.check_boards else []
+            board_findings = await self._checked_board(pin) if self.check_boards else []
         except ReauthRequired as error:  # the post is fine; the account must reconnect
             result.status = Status.FAILED
             board_findings = [("pinterest.account.reauth_required", (), str(error))]
@@ -174,6 +176,11 @@ class Publisher:
         )
         (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
         return diagnostics + self.preflight.probe_diagnostics(findings, document)
+
+    async def _checked_board(self, pin: PinPlan) -> list[tuple[str, tuple[str | int, ...], str]]:
+        if pin.board_id not in self._boards:
+            self._boards[pin.board_id] = await self._board_findings(pin)
+        return self._boards[pin.board_id]
 
     async def _board_findings(self, pin: PinPlan) -> list[tuple[str, tuple[str | int, ...], str]]:
         """The board exists, is the account's, and a secret board comes with its scope."""
