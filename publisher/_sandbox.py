@@ -19,7 +19,7 @@ import itertools
 import json
 import secrets
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,6 +78,7 @@ class SandboxState:
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: Faults = field(default_factory=Faults)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)  # method, path, JSON body
+    hits: Counter[str] = field(default_factory=Counter)  # "GET /v5/boards/{board_id}": count
     files: Path | None = None  # served at /files/ (cover images for demos)
     # OAuth: registered apps (client id -> secret), codes, and tokens issued with expiry
     apps: dict[str, str] = field(default_factory=dict)
@@ -142,6 +143,7 @@ async def _faults_and_auth(request: web.Request, handler: Any) -> web.StreamResp
     state = request.app[STATE]
     resource = request.match_info.route.resource
     route = f"{request.method} {resource.canonical if resource else request.path}"
+    state.hits[route] += 1
     fault = state.faults.take(route)
     if fault is not None and fault.kind == "slow":
         await asyncio.sleep(fault.seconds)

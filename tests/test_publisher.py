@@ -483,3 +483,17 @@ class TestProgress:
         uploads = [step for step in seen if step[0] == "upload"]
         assert uploads[-1][1] == uploads[-1][2] == len(video("mp4"))
         assert any(step[0].startswith("processing") for step in seen)
+
+
+def test_each_board_is_looked_up_once_per_run(sandbox: Sandbox) -> None:
+    """Three posts to one board make one board lookup (boards do not change during a run)."""
+    posts = [{**image_post(sandbox), "id": f"soup-{n}"} for n in range(3)]
+
+    async def go() -> list[PublishResult]:
+        async with PinterestClient(TOKEN, sandbox.api) as client:
+            publisher = Publisher(client, None, PREFLIGHT, PublishOptions(network=LOCAL))
+            return [await publisher.publish(post) for post in posts]
+
+    assert [r.status for r in asyncio.run(go())] == [Status.PUBLISHED] * 3
+    assert sandbox.state.hits["GET /v5/boards/{board_id}"] == 1
+    assert sandbox.state.hits["POST /v5/pins"] == 3
