@@ -70,6 +70,13 @@ def _linting_commands(commands: Any) -> None:
     lint.add_argument("--online", action="store_true", help="also check local media files and media URLs")
     lint.add_argument("--allow-private-network", action="store_true",
                       help="let --online reach loopback and private addresses (local testing)")  # fmt: skip
+    lint.add_argument(
+        "--account", metavar="NAME", help="with --online: an account's default board, and its boards checked"
+    )
+    lint.add_argument("--store", metavar="FILE", help="the account store (default: in your data folder)")
+    lint.add_argument(
+        "--base-url", metavar="URL", help="API base (default: PINTEREST_API_BASE or Pinterest's)"
+    )
     lint.add_argument("--online-cache-ttl", type=float, metavar="SECONDS",
                       help="reuse URL answers of earlier runs for this long (default 0: never)")  # fmt: skip
     lint.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
@@ -230,7 +237,21 @@ def _lint(args: argparse.Namespace) -> int:
             cache_ttl=settings.online_cache_ttl,
             cache_dir=cache_dir(),
         )
-    result = lint(files, preflight, accounts, ignored_in=settings.ignored_in, online=online)
+    fallback, account_check = None, None
+    if args.account:
+        if not args.online:
+            raise UsageError("--account checks boards on Pinterest: add --online")
+        from publisher._cli import account_lint  # noqa: PLC0415 - the publisher only for account checks
+
+        fallback, account_check = account_lint(args, preflight)
+    result = lint(
+        files, preflight, accounts, ignored_in=settings.ignored_in, online=online, fallback=fallback
+    )
+    if account_check is not None:
+        result.diagnostics = sorted(
+            result.diagnostics + account_check(result.documents),
+            key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.rule),
+        )
     if args.write_baseline:
         count = write_baseline(args.write_baseline, result.diagnostics)
         sys.stderr.write(f"pinrules: recorded {count} findings in {args.write_baseline}\n")

@@ -26,6 +26,7 @@ _SKIPPED_DIRS = {"node_modules", "__pycache__"}
 class LintResult:
     files: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)  # the files that parsed
 
 
 def find_post_files(paths: Iterable[str]) -> list[str]:
@@ -94,12 +95,15 @@ def lint(
     files: Iterable[str],
     preflight: Preflight,
     accounts: dict[str, dict[str, Any]] | None = None,
+    *,
     ignored_in: Callable[[str], list[str]] | None = None,
     online: NetworkSettings | None = None,
+    fallback: dict[str, Any] | None = None,
 ) -> LintResult:
     """Check each file; `ignored_in(file)` names codes or prefixes to drop for that file.
 
     With `online` settings, the files and network phases run too, over all files at once.
+    `fallback` is the account defaults for posts that name no account of `accounts`.
     """
     result = LintResult()
     rules = {rule.code: rule for rule in preflight.rules}
@@ -113,9 +117,11 @@ def lint(
             found += [_as_rule(document, rule)] if rule else []
         else:
             documents.append(document)
-            found += preflight.check_document(document, account_for(document.value, accounts or {}))
+            account = account_for(document.value, accounts or {}) or fallback
+            found += preflight.check_document(document, account)
     if online is not None and documents:
         found += _online(preflight, documents, online)
+    result.documents = documents
     for diagnostic in found:
         ignored = ignored_in(diagnostic.file or "") if ignored_in else []
         if not any(matches(diagnostic.rule, p) for p in ignored):

@@ -8,6 +8,7 @@ import json
 import secrets
 import sys
 import webbrowser
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,8 @@ class _Route:
         self.store = _existing_store(args)
         self.manager: TokenManager | None = None
         self.publishers: dict[str | None, tuple[Publisher, dict[str, Any] | None]] = {}
-        if args.account and self.store is None:
-            raise UsageError(
-                f"no account store yet: connect with `pinrules accounts connect --name {args.account}`"
-            )
-        if self.store is not None and args.account:
-            try:
-                self.store.require(args.account)
-            except StoreError as error:
-                raise UsageError(str(error)) from None
+        if args.account:
+            _require(self.store, args.account)
 
     def check(self, documents: list[Document | Diagnostic]) -> None:
         """Every post has credentials before anything is published (a dry run needs none)."""
@@ -135,6 +129,16 @@ class _Route:
             await publisher.client.close()
         if self.store is not None:
             self.store.close()
+
+
+def _require(store: AccountStore | None, name: str) -> Account:
+    """The named connected account, or a usage error that says how to connect it."""
+    if store is None:
+        raise UsageError(f"no account store yet: connect with `pinrules accounts connect --name {name}`")
+    try:
+        return store.require(name)
+    except StoreError as error:
+        raise UsageError(str(error)) from None
 
 
 def _existing_store(args: argparse.Namespace) -> AccountStore | None:
@@ -364,3 +368,45 @@ def run_boards(args: argparse.Namespace) -> int:
     for board in found:
         sys.stdout.write(f"{board.id}  {board.privacy or '':7}  {board.name or ''}\n")
     return 0
+
+
+def account_lint(
+    args: argparse.Namespace, preflight: Preflight
+) -> tuple[dict[str, Any] | None, Callable[[list[Document]], list[Diagnostic]]]:
+    """For `pinrules lint --online --account NAME`: the account's defaults, and a check of the
+    boards the posts use (exists, is the account's, secret boards need the scope)."""
+    store = _existing_store(args)
+    stored = _require(store, args.account)
+    assert store is not None  # _require refuses a missing store
+    defaults = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
+
+    def check(documents: list[Document]) -> list[Diagnostic]:
+        async def go() -> list[Diagnostic]:
+            manager = TokenManager(store, OAuthFlow(_app("http://127.0.0.1/", args.base_url)))
+            source, unauthorized = manager.client_auth(stored.name)
+            async with PinterestClient(stored.access_token, args.base_url, token_source=source,
+                                       on_unauthorized=unauthorized) as client:  # fmt: skip
+                publisher = Publisher(client, None, preflight, account_scopes=stored.scopes)
+                found = []
+                for document in documents:
+                    board = _board_of(document.value) or stored.default_board_id
+                    if board is not None:
+                        findings = await publisher.board_findings(board)
+                        found += preflight.probe_diagnostics(findings, document)
+                return found
+
+        try:
+            return asyncio.run(go())
+        except ReauthRequired as error:
+            raise UsageError(str(error)) from None
+        finally:
+            store.close()
+
+    return defaults, check
+
+
+def _board_of(post: Any) -> str | None:
+    options = post.get("options") if isinstance(post, dict) else None
+    pinterest = options.get("pinterest") if isinstance(options, dict) else None
+    board = pinterest.get("boardId") if isinstance(pinterest, dict) else None
+    return board if isinstance(board, str) and board.isascii() and board.isdigit() else None

@@ -178,15 +178,20 @@ class Publisher:
         return diagnostics + self.preflight.probe_diagnostics(findings, document)
 
     async def _checked_board(self, pin: PinPlan) -> list[tuple[str, tuple[str | int, ...], str]]:
-        if pin.board_id not in self._boards:
-            self._boards[pin.board_id] = await self._board_findings(pin)
-        return self._boards[pin.board_id]
+        return await self.board_findings(pin.board_id)
 
-    async def _board_findings(self, pin: PinPlan) -> list[tuple[str, tuple[str | int, ...], str]]:
-        """The board exists, is the account's, and a secret board comes with its scope."""
+    async def board_findings(self, board_id: str) -> list[tuple[str, tuple[str | int, ...], str]]:
+        """The board exists, is the account's, and a secret board comes with its scope.
+
+        Looked up once per board and publisher: boards do not change during a run."""
+        if board_id not in self._boards:
+            self._boards[board_id] = await self._look_up_board(board_id)
+        return self._boards[board_id]
+
+    async def _look_up_board(self, board_id: str) -> list[tuple[str, tuple[str | int, ...], str]]:
         where: tuple[str | int, ...] = ("options", "pinterest", "boardId")
         try:
-            board = await self.client.get_board(pin.board_id)
+            board = await self.client.get_board(board_id)
         except ReauthRequired:
             raise
         except NotFound:
@@ -194,19 +199,17 @@ class Publisher:
                 (
                     "pinterest.board.exists",
                     where,
-                    f"board {pin.board_id} does not exist or is not this account's",
+                    f"board {board_id} does not exist or is not this account's",
                 )
             ]
         except PinterestError as error:
-            return [
-                ("pinterest.board.exists", where, f"board {pin.board_id} could not be looked up: {error}")
-            ]
+            return [("pinterest.board.exists", where, f"board {board_id} could not be looked up: {error}")]
         if (
             board.privacy == "SECRET"
             and self.account_scopes is not None
             and "pins:read_secret" not in self.account_scopes
         ):
-            message = f"board {pin.board_id} is secret and the account was connected without pins:read_secret"
+            message = f"board {board_id} is secret and the account was connected without pins:read_secret"
             return [("pinterest.board.secret_scope", where, message)]
         return []
 

@@ -449,3 +449,54 @@ class TestPublishCommandRouting:
         assert refused.returncode == 2
         assert "no access token" in refused.stderr
         assert len(stand.state.pins) == 1
+
+
+class TestLintWithAnAccount:
+    def test_lint_online_account_checks_boards(self, stand: Stand, tmp_path: Path) -> None:
+        """`lint --online --account`: the default board satisfies board.required; unknown and
+        secret boards are reported at their boardId; --account without --online is a usage error."""
+        _stored(tmp_path, connect(stand), default_board_id="549755885175").close()
+        env = {k: v for k, v in os.environ.items() if k != "PINTEREST_ACCESS_TOKEN"}
+        env |= {
+            "PINTEREST_APP_ID": APP_ID,
+            "PINTEREST_APP_SECRET": APP_SECRET,
+            "PINTEREST_API_BASE": stand.api,
+        }
+        (tmp_path / "posts").mkdir()
+        for name, board in (("default", None), ("missing", "999"), ("secret", "549755885176")):
+            pinterest = f'"boardId": "{board}"' if board else ""
+            (tmp_path / "posts" / f"{name}.json").write_text(
+                '{"media": [{"kind": "image", "mediaId": "1"}],\n'
+                f' "options": {{"pinterest": {{{pinterest}}}}}}}\n'
+            )
+        base = [
+            sys.executable,
+            "-m",
+            "pinrules",
+            "lint",
+            "--isolated",
+            "--store",
+            str(tmp_path / "accounts.sqlite3"),
+        ]
+        result = subprocess.run(
+            [*base, "--online", "--account", "acc", "--format", "json", str(tmp_path / "posts")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        import json
+
+        found = {(Path(d["file"]).stem, d["rule"], d["line"]) for d in json.loads(result.stdout)}
+        assert found == {
+            ("missing", "pinterest.board.exists", 2),
+            ("secret", "pinterest.board.secret_scope", 2),
+        }
+        offline = subprocess.run(
+            [*base, "--account", "acc", str(tmp_path / "posts")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (offline.returncode, "add --online" in offline.stderr) == (2, True)
