@@ -14,8 +14,12 @@ SHARED = Path(os.environ.get("PINRULES_SHARED_DIR", ROOT.parent / "shared"))
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests never read or write the user's rule cache."""
-    os.environ["PINRULES_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    """Tests never read or write the user's rule cache, publish journal or account store
+    (subprocesses inherit these too)."""
+    home = tmp_path_factory.mktemp("home")
+    os.environ["PINRULES_CACHE_DIR"] = str(home / "cache")
+    os.environ["PINRULES_JOURNAL"] = str(home / "journal.sqlite3")
+    os.environ["PINRULES_ACCOUNTS"] = str(home / "accounts.sqlite3")
 
 
 @pytest.fixture(scope="session")

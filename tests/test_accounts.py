@@ -75,6 +75,12 @@ async def _authorise(url: str) -> tuple[str, str]:
     return query["code"], query["state"]
 
 
+def account_client(stand: Stand, manager: TokenManager, name: str = "acc") -> PinterestClient:
+    """A client that takes its token from the manager and refreshes once on a 401."""
+    source, unauthorized = manager.client_auth(name)
+    return PinterestClient(Secret(""), stand.api, token_source=source, on_unauthorized=unauthorized)
+
+
 def connect(stand: Stand, flow: OAuthFlow | None = None, scopes: tuple[str, ...] = ()) -> Account:
     flow = flow or OAuthFlow(stand.app())
 
@@ -240,15 +246,9 @@ class TestRefresh:
         store = _stored(tmp_path, account)
         stand.state.issued.pop(account.access_token.reveal())  # revoked on Pinterest's side
         manager = TokenManager(store, OAuthFlow(stand.app()))
-        source, unauthorized = manager.client_auth("acc")
 
         async def go() -> str | None:
-            async with PinterestClient(
-                Secret(""),
-                stand.api,
-                token_source=source,
-                on_unauthorized=unauthorized,
-            ) as client:
+            async with account_client(stand, manager) as client:
                 return (await client.user_account()).username
 
         assert asyncio.run(go()) == "sandbox"
@@ -270,15 +270,9 @@ def publish_as(
         "media": [{"kind": "image", "url": "https://cdn.example.com/a.jpg"}],
         "options": {"pinterest": {"boardId": board} if board else {}},
     }
-    source, unauthorized = manager.client_auth(account.name)
 
     async def go() -> Any:
-        async with PinterestClient(
-            Secret(""),
-            stand.api,
-            token_source=source,
-            on_unauthorized=unauthorized,
-        ) as client:
+        async with account_client(stand, manager, account.name) as client:
             journal = Journal(tmp_path / "journal.sqlite3")
             try:
                 publisher = Publisher(

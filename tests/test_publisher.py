@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +114,14 @@ def publish(
             journal.close()
 
     return asyncio.run(go())
+
+
+def publish_command(sandbox: Sandbox, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real `pinrules publish` against the stand-in, with a token and a private journal."""
+    env = {**os.environ, "PINTEREST_ACCESS_TOKEN": TOKEN, "PINTEREST_API_BASE": sandbox.api}
+    command = [sys.executable, "-m", "pinrules", "publish", "--isolated", "--allow-private-network",
+               "--journal", str(tmp_path / "j.sqlite3"), *args]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
 
 
 def codes(result: PublishResult) -> list[str]:
@@ -343,28 +354,7 @@ class TestSecrets:
         caplog.set_level(logging.DEBUG)
         sandbox.state.faults.add("POST /v5/pins", Fault("status", 400, message="Invalid board"))
         post = write(tmp_path / "p.json", image_post(sandbox))
-        import os
-        import subprocess
-        import sys
-
-        env = {**os.environ, "PINTEREST_ACCESS_TOKEN": TOKEN, "PINTEREST_API_BASE": sandbox.api}
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pinrules",
-                "publish",
-                "--isolated",
-                "--allow-private-network",
-                "--journal",
-                str(tmp_path / "j.sqlite3"),
-                str(post),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        result = publish_command(sandbox, tmp_path, str(post))
         assert result.returncode == 1
         assert "pinterest.pin.create_failed" in result.stdout
         assert TOKEN not in result.stdout + result.stderr + caplog.text
@@ -373,33 +363,12 @@ class TestSecrets:
 class TestCommandLine:
     def test_publish_text_json_and_exit_codes(self, sandbox: Sandbox, tmp_path: Path) -> None:
         """All published: exit 0; a rejected post makes it 1; JSON lists status, pin and diagnostics."""
-        import os
-        import subprocess
-        import sys
-
         good = write(tmp_path / "good.json", image_post(sandbox))
         bad = write(tmp_path / "bad.json", {**image_post(sandbox), "id": "bad", "title": 5})
-        env = {**os.environ, "PINTEREST_ACCESS_TOKEN": TOKEN, "PINTEREST_API_BASE": sandbox.api}
-        base = [
-            sys.executable,
-            "-m",
-            "pinrules",
-            "publish",
-            "--isolated",
-            "--allow-private-network",
-            "--journal",
-            str(tmp_path / "j.sqlite3"),
-        ]
-        ok = subprocess.run([*base, str(good)], capture_output=True, text=True, env=env, check=False)
+        ok = publish_command(sandbox, tmp_path, str(good))
         assert ok.returncode == 0
         assert ok.stdout.startswith(f"{good}: published pin ")
-        both = subprocess.run(
-            [*base, "--format", "json", str(good), str(bad)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
+        both = publish_command(sandbox, tmp_path, "--format", "json", str(good), str(bad))
         results = {Path(r["file"]).name: r for r in json.loads(both.stdout)}
         assert both.returncode == 1
         assert (results["good.json"]["status"], results["good.json"]["from_journal"]) == ("published", True)
@@ -408,10 +377,6 @@ class TestCommandLine:
 
     def test_publish_without_a_token_is_a_usage_error(self, tmp_path: Path) -> None:
         """No token and no --dry-run: exit 2 with what to set."""
-        import os
-        import subprocess
-        import sys
-
         post = write(tmp_path / "p.json", {"media": [{"kind": "image", "url": "https://a.example/x.jpg"}]})
         env = {k: v for k, v in os.environ.items() if k != "PINTEREST_ACCESS_TOKEN"}
         result = subprocess.run(
