@@ -114,6 +114,9 @@ def _publishing_commands(commands: Any) -> None:
         help="let media checks and downloads reach loopback and private addresses",
     )
     publish.add_argument(
+        "--ignore-schedule", action="store_true", help="publish posts whose scheduledAt is still ahead, now"
+    )
+    publish.add_argument(
         "--account", metavar="NAME", help="publish with a connected account (pinrules accounts)"
     )
     publish.add_argument("--store", metavar="FILE", help="the account store (default: in your data folder)")

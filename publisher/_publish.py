@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class Status(StrEnum):
     FAILED = "failed"  # Pinterest or the network refused; nothing was created
     UNKNOWN = "unknown"  # the create may have happened; not confirmed
     PLANNED = "planned"  # a dry run: these requests would be sent
+    SCHEDULED = "scheduled"  # scheduledAt is still ahead: nothing was sent
 
 
 @dataclass
@@ -69,6 +71,8 @@ class PublishOptions:
     stall_timeout: float = 60.0
     dry_run: bool = False
     progress: Progress | None = None
+    ignore_schedule: bool = False  # publish posts whose scheduledAt is still ahead, now
+    clock: Callable[[], float] = time.time
 
 
 # where each failure of the flow is reported in the post: the media item, or the post itself
@@ -130,6 +134,10 @@ class Publisher:
         )
         result.diagnostics = await self._preflight(post, account, base, document)
         if any(d.is_error for d in result.diagnostics):
+            return result
+        due = _due_at(post)
+        if due is not None and due > self.options.clock() and not self.options.ignore_schedule:
+            result.status = Status.SCHEDULED  # a later run publishes it, once: the journal knows
             return result
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
         try:
@@ -320,6 +328,14 @@ class Publisher:
         if self.journal:
             self.journal.record(key, "published", pin.board_id, created.id)
         return created
+
+
+def _due_at(post: dict[str, Any]) -> float | None:
+    """scheduledAt as a timestamp (preflight has checked it is RFC 3339 with an offset)."""
+    when = post.get("scheduledAt")
+    if not isinstance(when, str):
+        return None
+    return datetime.fromisoformat(when.upper().replace("Z", "+00:00")).timestamp()
 
 
 def _reraise_reauth(error: PinterestError) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -462,3 +463,31 @@ def test_each_board_is_looked_up_once_per_run(sandbox: Sandbox) -> None:
     assert [r.status for r in asyncio.run(go())] == [Status.PUBLISHED] * 3
     assert sandbox.state.hits["GET /v5/boards/{board_id}"] == 1
     assert sandbox.state.hits["POST /v5/pins"] == 3
+
+
+class TestSchedule:
+    def test_a_post_not_yet_due_is_left_alone_then_published_once(self, sandbox: Sandbox) -> None:
+        """Before scheduledAt nothing is sent; at or after it the post is published, and only once."""
+        post = {**image_post(sandbox), "scheduledAt": "2026-12-01T09:00:00+01:00"}
+        due = datetime(2026, 12, 1, 8, 0, tzinfo=UTC).timestamp()
+        early = publish(sandbox, post, clock=lambda: due - 60)
+        assert (early.status, sandbox.state.requests) == (Status.SCHEDULED, [])
+        on_time = publish(sandbox, post, clock=lambda: due)
+        again = publish(sandbox, post, clock=lambda: due + 3600)
+        assert (on_time.status, again.status, again.from_journal) == (
+            Status.PUBLISHED,
+            Status.PUBLISHED,
+            True,
+        )
+        assert len(sandbox.state.pins) == 1
+
+    def test_ignore_schedule_publishes_now(self, sandbox: Sandbox) -> None:
+        """--ignore-schedule: a post scheduled far ahead is published at once."""
+        post = {**image_post(sandbox), "scheduledAt": "2099-01-01T00:00:00Z"}
+        assert publish(sandbox, post, ignore_schedule=True).status == Status.PUBLISHED
+
+    def test_scheduled_posts_do_not_fail_the_command(self, sandbox: Sandbox, tmp_path: Path) -> None:
+        """A run where the only other post is not due yet exits 0 and says so."""
+        post = write(tmp_path / "later.json", {**image_post(sandbox), "scheduledAt": "2099-01-01T00:00:00Z"})
+        result = publish_command(sandbox, tmp_path, str(post))
+        assert (result.returncode, result.stdout.splitlines()[0]) == (0, f"{post}: scheduled")
