@@ -15,6 +15,7 @@ caller allows private networks.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import socket
@@ -154,18 +155,16 @@ async def probe(session: aiohttp.ClientSession, url: str, settings: NetworkSetti
 
 
 def _connect_problem(error: aiohttp.ClientConnectorError) -> str:
-    cause: BaseException | None = error.os_error
-    while cause is not None:
-        if isinstance(cause, BlockedAddressError):
-            return f"{cause} (pass --allow-private-network for local testing)"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        cause = cause.__cause__ or cause.__context__
-    if "Multiple exceptions" in str(error.os_error) and "refused to connect" in str(error.os_error):
-        return f"{str(error.os_error).split('; ')[0]} (pass --allow-private-network for local testing)"
-    if error.os_error.errno == 111:
+    """What went wrong connecting, in words (the guard's refusal says how to lift it)."""
+    failure = error.os_error
+    text = str(failure)
+    if isinstance(failure, BlockedAddressError) or "refused to connect to" in text:
+        # with several addresses (IPv6 and IPv4) the happy-eyeballs error lists them all: name the first
+        first = text.removeprefix("Multiple exceptions: ").split("; ")[0]
+        return f"{first} (pass --allow-private-network for local testing)"
+    if isinstance(failure, ConnectionRefusedError) or failure.errno == errno.ECONNREFUSED:
         return "connection refused"
-    return f"cannot connect ({error.os_error.strerror or error.os_error})"
+    return f"cannot connect ({failure.strerror or text})"
 
 
 async def probe_all(urls: Iterable[str], settings: NetworkSettings) -> dict[str, UrlFacts]:

@@ -28,6 +28,7 @@ from ._pointer import Path as ConditionPath
 from ._resources import builtin_rules_dir, schema_path
 
 CACHE_FORMAT = "1"
+CACHE_KEEP = 8  # rule sets kept in the cache
 PLACEHOLDERS = ("value", "length", "key", "type", "suggestion", "expected")
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 _RULE_SUFFIXES = (".yaml", ".yml")
@@ -338,8 +339,10 @@ def cache_dir() -> Path:
 
 
 def _read_cache(key: str) -> list[dict[str, Any]] | None:
+    path = cache_dir() / f"rules-{key}.json"
     try:
-        entries: list[dict[str, Any]] = json.loads((cache_dir() / f"rules-{key}.json").read_bytes())
+        entries: list[dict[str, Any]] = json.loads(path.read_bytes())
+        os.utime(path)  # recently used: the last to be dropped
     except (OSError, ValueError):
         return None  # no cache, or one we cannot read: validate again
     return entries
@@ -349,7 +352,9 @@ def _write_cache(key: str, entries: list[dict[str, Any]]) -> None:
     directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for stale in directory.glob("rules-*.json"):
+        # keep a few rule sets (projects with different house rules), drop the oldest
+        cached = sorted(directory.glob("rules-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in cached[CACHE_KEEP - 1 :]:
             stale.unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as out:
             json.dump(entries, out)

@@ -136,3 +136,17 @@ class TestCache:
         blocker.write_text("x")
         monkeypatch.setenv("PINRULES_CACHE_DIR", str(blocker / "cache"))
         assert len(load_rules()) > 30
+
+
+def test_the_cache_keeps_several_rule_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two projects with different house rules do not evict each other's cache."""
+    monkeypatch.setenv("PINRULES_CACHE_DIR", str(tmp_path / "cache"))
+    first, second = tmp_path / "a", tmp_path / "b"
+    for directory, code in ((first, "house.a"), (second, "house.b")):
+        directory.mkdir()
+        _write(directory, code, GOOD_RULE.replace("house.alt_text.required", code))
+    load_rules([first])
+    load_rules([second])
+    assert len(list((tmp_path / "cache").glob("rules-*.json"))) == 2
+    load_rules([first])  # a hit: nothing new is written, nothing dropped
+    assert len(list((tmp_path / "cache").glob("rules-*.json"))) == 2
