@@ -9,6 +9,8 @@
     fail-on = "error"                     # or "warning"
     allow-private-network = false         # online checks may reach private addresses
     online-cache-ttl = 0                  # seconds URL answers are reused across runs
+    app-id = "1234567"                    # the Pinterest app for `pinrules accounts` (the secret:
+                                          # PINTEREST_APP_SECRET, never a file)
 
     [tool.pinrules.severity]              # overrides, by code or prefix
     "pinterest.image.size_max" = "warning"
@@ -40,6 +42,7 @@ _KNOWN = (
     "per-file-ignores",
     "allow-private-network",
     "online-cache-ttl",
+    "app-id",
 )
 
 
@@ -55,6 +58,7 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     allow_private_network: bool = False
     online_cache_ttl: float = 0.0
+    app_id: str | None = None  # the Pinterest app (its secret only ever from the environment)
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
 
@@ -120,6 +124,10 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
     root = path.resolve().parent
     settings = Settings(root=root, source=str(path))
     for key, value in table.items():
+        if key == "app-secret":
+            raise _fail(
+                path, key, "keep the app secret out of files that go into git: set PINTEREST_APP_SECRET"
+            )
         if key not in _KNOWN:
             raise _fail(path, key, f"unknown setting; known: {', '.join(_KNOWN)}")
         if key in _LIST_KEYS:
@@ -136,6 +144,10 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, bool):
                 raise _fail(path, key, "must be true or false")
             settings.allow_private_network = value
+        elif key == "app-id":
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise _fail(path, key, "must be your Pinterest app's id")
+            settings.app_id = str(value)
         elif key == "online-cache-ttl":
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise _fail(path, key, "must be a number of seconds, 0 or more")

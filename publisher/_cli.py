@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pinrules._accounts import load_accounts
+from pinrules._config import load_settings
 from pinrules._diagnostic import Diagnostic
 from pinrules._documents import Document
 from pinrules._engine import Preflight
@@ -216,8 +217,9 @@ def run_publish(args: argparse.Namespace, preflight: Preflight, accounts_file: s
 
 
 def _app(redirect_uri: str, base_url: str | None) -> OAuthApp:
+    """The app's credentials: the environment, with the app id also from [tool.pinrules] app-id."""
     try:
-        return OAuthApp.from_env(redirect_uri, base_url)
+        return OAuthApp.from_env(redirect_uri, base_url, load_settings().app_id)
     except OAuthError as error:
         raise UsageError(str(error)) from None
 

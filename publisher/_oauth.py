@@ -42,11 +42,14 @@ class OAuthApp:
     base_url: str | None = None  # the API, where /oauth/token lives
 
     @classmethod
-    def from_env(cls, redirect_uri: str, base_url: str | None = None) -> OAuthApp:
-        client_id, secret = os.environ.get("PINTEREST_APP_ID"), os.environ.get("PINTEREST_APP_SECRET")
+    def from_env(cls, redirect_uri: str, base_url: str | None = None, app_id: str | None = None) -> OAuthApp:
+        """Credentials from PINTEREST_APP_ID (else `app_id`, from the config) and PINTEREST_APP_SECRET."""
+        client_id = os.environ.get("PINTEREST_APP_ID") or app_id
+        secret = os.environ.get("PINTEREST_APP_SECRET")
         if not client_id or not secret:
             raise OAuthError(
-                "set PINTEREST_APP_ID and PINTEREST_APP_SECRET to your Pinterest app's credentials"
+                "set PINTEREST_APP_SECRET, and PINTEREST_APP_ID (or app-id in [tool.pinrules]), "
+                "to your Pinterest app's credentials"
             )
         authorize = os.environ.get("PINTEREST_OAUTH_URL", AUTHORIZE_URL)
         return cls(client_id, Secret(secret), redirect_uri, authorize, base_url)

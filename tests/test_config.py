@@ -147,3 +147,17 @@ class TestBadConfig:
         post = write(tmp_path / "p.json", GOOD)
         assert run("lint", "--severity", "pinterest", post).returncode == 2
         assert "info" in run("lint", "--severity", "pinterest=loud", post).stderr
+
+
+class TestAppSettings:
+    def test_app_id_from_the_config_and_no_secret_in_files(self, tmp_path: Path) -> None:
+        """app-id is read from [tool.pinrules]; an app-secret there is refused with what to do."""
+        from pinrules._config import load_settings
+
+        _project(tmp_path, '[tool.pinrules]\napp-id = "1234567"\n')
+        assert load_settings(start=tmp_path).app_id == "1234567"
+        _project(tmp_path, '[tool.pinrules]\napp-secret = "s3cret"\n')
+        result = run("lint", write(tmp_path / "p.json", GOOD), cwd=tmp_path)
+        assert result.returncode == 2
+        assert "PINTEREST_APP_SECRET" in result.stderr
+        assert "s3cret" not in result.stderr
