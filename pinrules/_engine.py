@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._compiler import compile_rules
+from ._compiler import Finding, compile_rules
 from ._diagnostic import Diagnostic, Severity
 from ._documents import Document
 from ._pointer import Pointer, to_pointer
@@ -48,6 +48,7 @@ class Preflight:
         selection = Selection(tuple(select), tuple(ignore))
         self.rules: list[Rule] = [r for r in self.all_rules if selection.includes(r.code)]
         self._static = [r for r in self.rules if r.phase == "static"]
+        self._selected = {rule.code: rule for rule in self.rules}
         self._run = compile_rules(self._static)
 
     def rule(self, code: str) -> Rule | None:
@@ -58,20 +59,11 @@ class Preflight:
 
         Total: any JSON value in, a list out; never raises for the post's content.
         """
-        findings = self._run(post, account)
-        if not findings:
-            return []
-        rules = self._static
-        return [
-            Diagnostic(
-                rule=rules[index].code,
-                severity=rules[index].severity,
-                message=rules[index].render_message(value, key),
-                fix=rules[index].fix,
-                pointer=to_pointer(pointer),
-            )
-            for index, _, pointer, value, key in findings
-        ]
+        return self._static_diagnostics(self._run(post, account), None)
+
+    def check_document(self, document: Document, account: Any = None) -> list[Diagnostic]:
+        """Like `check`, with each diagnostic placed at its line and column in the file."""
+        return self._static_diagnostics(self._run(document.value, account), document)
 
     async def check_online(
         self,
@@ -93,39 +85,31 @@ class Preflight:
     def probe_diagnostics(
         self, findings: Iterable[tuple[str, Pointer, str]], document: Document | None = None
     ) -> list[Diagnostic]:
-        """Diagnostics for what the online probes found, for the rules that are selected."""
-        rules = {rule.code: rule for rule in self.rules}
-        diagnostics = []
-        for code, pointer, message in findings:
-            rule = rules.get(code)
-            if rule is None:
-                continue
-            line, column = document.position(pointer) if document else (None, None)
-            diagnostics.append(Diagnostic(
-                rule=code, severity=rule.severity, message=message, fix=rule.fix,
-                pointer=to_pointer(pointer), file=document.name if document else None,
-                line=line, column=column,
-            ))  # fmt: skip
-        return diagnostics
+        """Diagnostics for what the online probes and the publish flow found (selected rules only)."""
+        return [
+            _diagnostic(rule, message, pointer, document)
+            for code, pointer, message in findings
+            if (rule := self._selected.get(code)) is not None
+        ]
 
-    def check_document(self, document: Document, account: Any = None) -> list[Diagnostic]:
-        """Like `check`, with each diagnostic placed at its line and column in the file."""
-        findings = self._run(document.value, account)
+    def _static_diagnostics(self, findings: list[Finding], document: Document | None) -> list[Diagnostic]:
         rules = self._static
-        diagnostics = []
-        for index, _, pointer, value, key in findings:
-            line, column = document.position(pointer)
-            rule = rules[index]
-            diagnostics.append(
-                Diagnostic(
-                    rule=rule.code,
-                    severity=rule.severity,
-                    message=rule.render_message(value, key),
-                    fix=rule.fix,
-                    pointer=to_pointer(pointer),
-                    file=document.name,
-                    line=line,
-                    column=column,
-                )
-            )
-        return diagnostics
+        return [
+            _diagnostic(rules[index], rules[index].render_message(value, key), pointer, document)
+            for index, _, pointer, value, key in findings
+        ]
+
+
+def _diagnostic(rule: Rule, message: str, pointer: Pointer, document: Document | None) -> Diagnostic:
+    """A finding of `rule` at `pointer`, placed in the document's text when there is one."""
+    line, column = document.position(pointer) if document else (None, None)
+    return Diagnostic(
+        rule=rule.code,
+        severity=rule.severity,
+        message=message,
+        fix=rule.fix,
+        pointer=to_pointer(pointer),
+        file=document.name if document else None,
+        line=line,
+        column=column,
+    )
