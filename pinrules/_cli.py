@@ -222,7 +222,7 @@ def _preflight(settings: Settings, *, selected: bool = True) -> Preflight:
 def _lint(args: argparse.Namespace) -> int:
     from ._accounts import load_accounts  # noqa: PLC0415
     from ._baseline import apply_baseline, read_baseline, write_baseline  # noqa: PLC0415
-    from ._lint import find_post_files, lint  # noqa: PLC0415
+    from ._lint import editor_order, find_post_files, lint  # noqa: PLC0415
     from ._reporters import REPORTER_BY_NAME  # noqa: PLC0415
 
     settings = _settings(args)
@@ -253,7 +253,7 @@ def _lint(args: argparse.Namespace) -> int:
     if account_check is not None:
         result.diagnostics = sorted(
             result.diagnostics + account_check(result.documents),
-            key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.rule),
+            key=editor_order,
         )
     if args.write_baseline:
         count = write_baseline(args.write_baseline, result.diagnostics)

@@ -12,7 +12,6 @@ from ._diagnostic import Diagnostic, Severity
 from ._documents import Document, ParseError, read_document
 from ._engine import Preflight
 from ._errors import UsageError
-from ._rules import Rule
 from ._selection import matches
 
 if TYPE_CHECKING:
@@ -68,8 +67,18 @@ def _file_diagnostic(rule: str, name: str, message: str, *, line: int = 1, colum
     return Diagnostic(rule, Severity.ERROR, message, "", "", name, line, column)
 
 
-def _as_rule(diagnostic: Diagnostic, rule: Rule) -> Diagnostic:
+def reader_diagnostic(diagnostic: Diagnostic, preflight: Preflight) -> Diagnostic | None:
+    """A diagnostic of the reader with its rule's (configured) severity and fix; None when the
+    rule is not selected."""
+    rule = preflight.rule(diagnostic.rule)
+    if rule is None or rule not in preflight.rules:
+        return None
     return replace(diagnostic, severity=rule.severity, fix=rule.fix)
+
+
+def editor_order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    """By file, then place in the file, then code: the order an editor walks them."""
+    return (diagnostic.file or "", diagnostic.line or 0, diagnostic.column or 0, diagnostic.rule)
 
 
 def _online(preflight: Preflight, documents: list[Document], network: NetworkSettings) -> list[Diagnostic]:
@@ -106,15 +115,14 @@ def lint(
     `fallback` is the account defaults for posts that name no account of `accounts`.
     """
     result = LintResult()
-    rules = {rule.code: rule for rule in preflight.rules}
     found: list[Diagnostic] = []
     documents: list[Document] = []
     for name in files:
         result.files += 1
         document = read_post_file(name)
         if isinstance(document, Diagnostic):
-            rule = rules.get(document.rule)
-            found += [_as_rule(document, rule)] if rule else []
+            reader = reader_diagnostic(document, preflight)
+            found += [reader] if reader else []
         else:
             documents.append(document)
             account = account_for(document.value, accounts or {}) or fallback
@@ -122,10 +130,12 @@ def lint(
     if online is not None and documents:
         found += _online(preflight, documents, online)
     result.documents = documents
+    ignored: dict[str, list[str]] = {}  # per file, worked out once
     for diagnostic in found:
-        ignored = ignored_in(diagnostic.file or "") if ignored_in else []
-        if not any(matches(diagnostic.rule, p) for p in ignored):
+        file = diagnostic.file or ""
+        if ignored_in is not None and file not in ignored:
+            ignored[file] = ignored_in(file)
+        if not any(matches(diagnostic.rule, p) for p in ignored.get(file, ())):
             result.diagnostics.append(diagnostic)
-    # shown by file, then place in the file, then code: the order an editor walks them
-    result.diagnostics.sort(key=lambda d: (d.file or "", d.line or 0, d.column or 0, d.rule))
+    result.diagnostics.sort(key=editor_order)
     return result

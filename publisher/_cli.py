@@ -19,7 +19,7 @@ from pinrules._diagnostic import Diagnostic
 from pinrules._documents import Document
 from pinrules._engine import Preflight
 from pinrules._errors import UsageError
-from pinrules._lint import account_for, find_post_files, read_post_file
+from pinrules._lint import account_for, find_post_files, read_post_file, reader_diagnostic
 from pinrules._network import NetworkSettings
 
 from . import token_from_env
@@ -163,11 +163,9 @@ async def _publish_all(
 
     async def one(name: str, document: Document | Diagnostic) -> PublishResult:
         if isinstance(document, Diagnostic):
-            rule = route.preflight.rule(document.rule)
-            fixed = Diagnostic(
-                **{**document.to_dict(), "severity": document.severity, "fix": rule.fix if rule else ""}
-            )
-            return PublishResult(Status.REJECTED, file=name, diagnostics=[fixed])
+            # an unreadable file cannot be published, even with its rule ignored
+            reader = reader_diagnostic(document, route.preflight) or document
+            return PublishResult(Status.REJECTED, file=name, diagnostics=[reader])
         publisher, defaults = route.publisher(route.account_of(document.value))
         async with gate:
             account = account_for(document.value, accounts) or defaults

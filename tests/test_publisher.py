@@ -491,3 +491,15 @@ class TestSchedule:
         post = write(tmp_path / "later.json", {**image_post(sandbox), "scheduledAt": "2099-01-01T00:00:00Z"})
         result = publish_command(sandbox, tmp_path, str(post))
         assert (result.returncode, result.stdout.splitlines()[0]) == (0, f"{post}: scheduled")
+
+
+def test_publish_rejects_a_broken_file_with_its_place(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A post file that does not parse is rejected with post.parse_error and its line; nothing is sent."""
+    broken = write(tmp_path / "broken.json", '{\n  "title": "Soup",\n}\n')
+    result = publish_command(sandbox, tmp_path, "--format", "json", str(broken))
+    [outcome] = json.loads(result.stdout)
+    assert (result.returncode, outcome["status"]) == (1, "rejected")
+    [diagnostic] = outcome["diagnostics"]
+    assert (diagnostic["rule"], diagnostic["line"], diagnostic["column"]) == ("post.parse_error", 3, 1)
+    assert diagnostic["fix"].startswith("Fix the file at the line and column given")
+    assert sandbox.state.requests == []
