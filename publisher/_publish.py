@@ -17,7 +17,7 @@ from typing import Any
 
 from pinrules import Diagnostic, Document, Preflight
 from pinrules._network import NetworkSettings
-from pinrules._online import OnlinePost, online_findings
+from pinrules._online import Finding, OnlinePost, online_findings
 
 from ._client import PinterestClient
 from ._download import DownloadFailed, download
@@ -117,7 +117,7 @@ class Publisher:
         self.account_scopes = account_scopes
         self.check_boards = check_boards
         # a board does not change during a run: one lookup per board, not one per post
-        self._boards: dict[str, list[tuple[str, tuple[str | int, ...], str]]] = {}
+        self._boards: dict[str, list[Finding]] = {}
 
     async def publish(
         self,
@@ -141,7 +141,7 @@ class Publisher:
             return result
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
         try:
-            board_findings = await self._checked_board(pin) if self.check_boards else []
+            board_findings = await self.board_findings(pin.board_id) if self.check_boards else []
         except ReauthRequired as error:  # the post is fine; the account must reconnect
             result.status = Status.FAILED
             board_findings = [("pinterest.account.reauth_required", (), str(error))]
@@ -185,10 +185,7 @@ class Publisher:
         (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
         return diagnostics + self.preflight.probe_diagnostics(findings, document)
 
-    async def _checked_board(self, pin: PinPlan) -> list[tuple[str, tuple[str | int, ...], str]]:
-        return await self.board_findings(pin.board_id)
-
-    async def board_findings(self, board_id: str) -> list[tuple[str, tuple[str | int, ...], str]]:
+    async def board_findings(self, board_id: str) -> list[Finding]:
         """The board exists, is the account's, and a secret board comes with its scope.
 
         Looked up once per board and publisher: boards do not change during a run."""
@@ -196,7 +193,7 @@ class Publisher:
             self._boards[board_id] = await self._look_up_board(board_id)
         return self._boards[board_id]
 
-    async def _look_up_board(self, board_id: str) -> list[tuple[str, tuple[str | int, ...], str]]:
+    async def _look_up_board(self, board_id: str) -> list[Finding]:
         where: tuple[str | int, ...] = ("options", "pinterest", "boardId")
         try:
             board = await self.client.get_board(board_id)
