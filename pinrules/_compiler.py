@@ -143,11 +143,6 @@ def compile_rules(rules: Sequence[Rule]) -> CompiledRules:
     return run
 
 
-def compiled_source(rules: Sequence[Rule]) -> str:
-    """The generated source, for reading and debugging."""
-    return _compile(rules).source()
-
-
 def _compile(rules: Sequence[Rule]) -> _Writer:
     tree = _Node()
     for index, rule in enumerate(rules):

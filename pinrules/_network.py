@@ -22,7 +22,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,6 @@ class UrlFacts:
     status: int | None = None
     mime: str | None = None  # sniffed from the bytes when there were bytes, else the header's
     size: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _guarded_sockets(allowed: frozenset[str]) -> Callable[[Any], socket.socket]:

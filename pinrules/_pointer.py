@@ -77,14 +77,6 @@ def located(node: object, tokens: tuple[str, ...]) -> tuple[Token, ...]:
     return tuple(pointer)
 
 
-def resolve(node: object, tokens: tuple[str, ...]) -> object:
-    for token in tokens:
-        node = step(node, token)
-        if node is MISSING:
-            break
-    return node
-
-
 class _Missing:
     """The value of a path that leads nowhere (distinct from JSON null)."""
 
