@@ -12,6 +12,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ._paths import data_file
 from ._secret import Secret
@@ -162,14 +163,14 @@ class AccountStore:
         self.save(account)
         return account
 
-    def _account(self, row: tuple[object, ...]) -> Account:
+    def _account(self, row: tuple[Any, ...]) -> Account:
+        """An Account from a row, columns in SCHEMA's order (sqlite rows are untyped)."""
         name, user_id, username, scopes, board, access, access_at, refresh, refresh_at, connected = row
         return Account(
             name=str(name), user_id=str(user_id), username=str(username), scopes=tuple(str(scopes).split()),
             default_board_id=None if board is None else str(board),
-            access_token=self._cipher.open(access),  # type: ignore[arg-type]
-            access_expires_at=float(access_at),  # type: ignore[arg-type]
-            refresh_token=self._cipher.open(refresh),  # type: ignore[arg-type]
-            refresh_expires_at=None if refresh_at is None else float(refresh_at),  # type: ignore[arg-type]
-            connected_at=float(connected),  # type: ignore[arg-type]
+            access_token=self._cipher.open(access), access_expires_at=float(access_at),
+            refresh_token=self._cipher.open(refresh),
+            refresh_expires_at=None if refresh_at is None else float(refresh_at),
+            connected_at=float(connected),
         )  # fmt: skip

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from pinrules._sniff import SNIFF_BYTES, VIDEO_TYPES, sniff
 
@@ -297,13 +297,15 @@ async def upload(request: web.Request) -> web.Response:
     fields: dict[str, str] = {}
     size, head = 0, b""
     async for part in reader:
-        if part.name == "file":  # type: ignore[union-attr]
-            while chunk := await part.read_chunk(256 * 1024):  # type: ignore[union-attr]
+        if not isinstance(part, BodyPartReader):  # S3 takes a flat form, not nested multiparts
+            return web.Response(status=400, text="<Error><Code>MalformedPOSTRequest</Code></Error>")
+        if part.name == "file":
+            while chunk := await part.read_chunk(256 * 1024):
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
                 size += len(chunk)
         else:
-            fields[part.name or ""] = await part.text()  # type: ignore[union-attr]
+            fields[part.name or ""] = await part.text()
     if fields != media["parameters"]:
         return web.Response(status=403, text="<Error><Code>SignatureDoesNotMatch</Code></Error>")
     if size == 0:
