@@ -31,7 +31,7 @@ bench: $(BIN)/python
 	$(BIN)/python -m bench
 
 docs: $(BIN)/python
-	$(BIN)/python -m pinrules._docs
+	$(BIN)/python scripts/docs.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from pinrules._network import NetworkSettings, make_session, probe, probe_all
+from pinrules import NetworkSettings, make_session, probe, probe_all
 
 DELAY = 0.05
 COUNT = 1000

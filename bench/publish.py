@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import subprocess
 import sys
@@ -19,14 +20,8 @@ from typing import Any
 
 import aiohttp
 
-from pinrules import Preflight
-from pinrules._network import NetworkSettings
-from publisher._client import PinterestClient
-from publisher._journal import Journal
-from publisher._limiter import RateLimiter
-from publisher._publish import Publisher, PublishOptions, Status
-from publisher._requests import image_source, pin_body, plan
-from publisher._upload import upload
+from pinrules import NetworkSettings, Preflight
+from publisher import Journal, PinterestClient, Publisher, PublishOptions, RateLimiter, Status
 
 PORT = 47831
 TOKEN = "bench-token"
@@ -34,8 +29,13 @@ BASE = f"http://127.0.0.1:{PORT}"
 PINS = 1000
 
 
+LOCAL = NetworkSettings(allowed_addresses=frozenset({"127.0.0.1"}))
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "media"
+
+
 def _start_sandbox() -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "pinrules", "sandbox", "--port", str(PORT), "--token", TOKEN]
+    command = [sys.executable, "-m", "pinrules", "sandbox", "--port", str(PORT), "--token", TOKEN,
+               "--files", str(EXAMPLES)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     time.sleep(1.0)
     return process
@@ -50,8 +50,16 @@ def _rss_mb() -> float:
 
 
 async def _upload_gigabyte(path: Path) -> tuple[float, float]:
+    """Publish a video post of the 1 GB file through Publisher (register, upload, poll, create)."""
+    post = {
+        "id": "bench-video", "title": "Big video",
+        "media": [{"kind": "video", "path": str(path)}],
+        "options": {"pinterest": {"boardId": "549755885175",
+                                  "coverImageUrl": f"{BASE}/files/knife-skills-cover.jpg"}},
+    }  # fmt: skip
+    options = PublishOptions(network=LOCAL, poll_interval=0.2)
     async with PinterestClient(TOKEN, f"{BASE}/v5") as client:
-        slot = await client.register_media()
+        publisher = Publisher(client, None, Preflight(), options)
         before = _rss_mb()
         peak = before
         done = asyncio.Event()
@@ -63,18 +71,24 @@ async def _upload_gigabyte(path: Path) -> tuple[float, float]:
                 await asyncio.sleep(0.05)
 
         watcher = asyncio.create_task(watch())
-        await upload(client.session, slot.upload_url, slot.upload_parameters, path)
+        result = await publisher.publish(post)
         done.set()
         await watcher
+        assert result.status == Status.PUBLISHED, result.diagnostics
         return before, max(peak, _rss_mb())
 
 
 async def _pins(posts: list[dict[str, Any]], journal_path: Path) -> tuple[float, float]:
     unlimited = RateLimiter(rate=1e9, burst=10**9)  # Pinterest's limits would dominate both
-    options = PublishOptions(network=NetworkSettings(allowed_addresses=frozenset({"127.0.0.1"})))
+    options = PublishOptions(network=LOCAL)
     journal = Journal(journal_path)
     preflight = Preflight()
-    bodies = [pin_body(plan(p, Path.cwd()), image_source(plan(p, Path.cwd()))) for p in posts]
+    data = base64.b64encode(Path(posts[0]["media"][0]["path"]).read_bytes()).decode("ascii")
+    bodies = [
+        {"board_id": "549755885175", "title": p["title"], "description": p["text"],
+         "media_source": {"source_type": "image_base64", "content_type": "image/jpeg", "data": data}}
+        for p in posts
+    ]  # fmt: skip
     gate = asyncio.Semaphore(8)
     async with PinterestClient(TOKEN, f"{BASE}/v5", limiter=unlimited) as client:
         publisher = Publisher(client, journal, preflight, options)
@@ -120,7 +134,7 @@ def main() -> list[tuple[str, float, str, bool]]:
             seconds = time.perf_counter() - start
             print(f"upload 1 GB: {seconds:.1f} s, memory {before:.0f} MB before, peak {peak:.0f} MB")
             # local images: one request per pin on both sides (no URL probe, no DNS)
-            image = Path(__file__).resolve().parent.parent / "examples" / "media" / "pumpkin-soup.jpg"
+            image = EXAMPLES / "pumpkin-soup.jpg"
             posts = [
                 {"id": f"bench-{n}", "title": f"Pin {n}", "text": "Benchmark pin.",
                  "media": [{"kind": "image", "path": str(image)}],

@@ -9,13 +9,17 @@ call per operator. A clean post therefore costs about one comparison per rule.
 The function returns findings as tuples
 ``(rule index, given index, pointer, reported value, reported key)`` in rule order.
 
-Generating source is safe here because no text from a rule file becomes code: path tokens
-enter as ``repr()`` literals, lengths as ``int()``, and every other value (strings, numbers,
-regexes, sets) as a named constant.
+Generating source is safe here because no text from a rule file (or the rule cache) becomes
+code except through ``repr()``: path tokens and codes enter as ``repr()`` literals, lengths as
+``int()``, and every other value (strings, numbers, regexes, sets) as a named constant.
+The source is registered with `linecache`, so tracebacks and debuggers show its lines, and
+`pinrules rules --show-compiled` prints it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import linecache
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +39,8 @@ from ._conditions import (
     json_in,
     leaves,
 )
-from ._pointer import MISSING, WILDCARD, Path, located, step
-from ._rules import Rule
+from ._pointer import MISSING, WILDCARD, Path, is_array_index, located, step
+from ._rule import Rule
 
 Finding = tuple[int, int, tuple[str | int, ...], Any, str | int | None]
 CompiledRules = Callable[[Any, Any], list[Finding]]
@@ -120,12 +124,12 @@ class _Writer:
         """One type test per container, then its reads (a parent is always read earlier)."""
         lines = []
         for parent, reads in self.prelude.items():
-            names = [name for name, token in reads if not token.isdigit()]
+            names = [name for name, token in reads if not is_array_index(token)]
             if names:
                 lines.append(f"    if isinstance({parent}, dict):")
-                lines += [f"        {n} = {parent}.get({t!r}, _M)" for n, t in reads if not t.isdigit()]
+                lines += [f"        {n} = {parent}.get({t!r}, _M)" for n, t in reads if not is_array_index(t)]
                 lines += ["    else:", "        " + " = ".join(names) + " = _M"]
-            lines += ["    " + _step_code(n, parent, t) for n, t in reads if t.isdigit()]
+            lines += ["    " + _step_code(n, parent, t) for n, t in reads if is_array_index(t)]
         return lines
 
     def source(self) -> str:
@@ -134,13 +138,18 @@ class _Writer:
         return "\n".join(head + self._prelude_lines() + self.lines + tail)
 
 
-def compile_rules(rules: Sequence[Rule]) -> CompiledRules:
-    """One function ``run(post, account) -> findings`` for the rules that have conditions."""
+def compile_rules(rules: Sequence[Rule]) -> tuple[CompiledRules, str]:
+    """One function ``run(post, account) -> findings`` for the rules that have conditions,
+    and its source."""
     writer = _compile(rules)
+    source = writer.source()
+    # a name per source, so that two rule sets in one process keep their own lines
+    filename = f"<pinrules rules {hashlib.sha256(source.encode()).hexdigest()[:12]}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     namespace = {**writer.constants, "_by_rule": itemgetter(0, 1)}
-    exec(compile(writer.source(), "<pinrules rules>", "exec"), namespace)
+    exec(compile(source, filename, "exec"), namespace)
     run: CompiledRules = namespace["run"]
-    return run
+    return run, source
 
 
 def _compile(rules: Sequence[Rule]) -> _Writer:
@@ -209,13 +218,14 @@ def _compile_node(writer: _Writer, node: _Node, subject: _Subject, depth: int) -
             value = writer.variable()
             writer.emit(depth, _step_code(value, subject.variable, token))
         writer.emit(depth, f"if {value} is not _M:")
+        index = is_array_index(token)
         token_code = (
             f"(int({token!r}) if isinstance({subject.variable}, list) else {token!r})"
-            if token.isdigit()
+            if index
             else repr(token)
         )
         rooted = None if subject.rooted is None else (*subject.rooted, token)
-        kind = "index" if token.isdigit() else "literal"
+        kind = "index" if index else "literal"
         inner = _Subject(value, [*subject.pointer, token_code], token_code, rooted, kind, token)
         _compile_node(writer, child, inner, depth + 1)
 
@@ -234,7 +244,7 @@ def _hoist_lookups(writer: _Writer, node: _Node, subject: _Subject, depth: int) 
     )
     if not paths:
         return
-    simple = [p for p in paths if len(p) == 1 and not p[0].isdigit()]
+    simple = [p for p in paths if len(p) == 1 and not is_array_index(p[0])]
     names: dict[tuple[str, ...], str] = {p: writer.variable() for p in simple}
     if names:
         writer.emit(depth, f"if isinstance({subject.variable}, dict):")
@@ -255,7 +265,7 @@ def _compile_check(writer: _Writer, check: _Check, subject: _Subject, depth: int
     then = _condition(writer, depth, rule.then, subject)
     if when == "False" or then == "True":
         return  # settled when compiling: this rule cannot fire here
-    writer.emit(depth, f"# {rule.code}")
+    writer.emit(depth, f"# rule {rule.code!r}")
     if when != "True":
         writer.emit(depth, f"if {when}:")
         depth += 1
@@ -279,7 +289,7 @@ def _compile_check(writer: _Writer, check: _Check, subject: _Subject, depth: int
 
 
 def _step_code(target: str, node: str, token: str) -> str:
-    if token.isdigit():  # may index an array: the general step knows both cases
+    if is_array_index(token):  # may index an array: the general step knows both cases
         return f"{target} = _step({node}, {token!r})"
     return f"{target} = {node}.get({token!r}, _M) if isinstance({node}, dict) else _M"
 

@@ -1,10 +1,16 @@
-"""The finding model: one `Diagnostic` per problem, with its place in the post and in the file."""
+"""The finding model: one `Diagnostic` per problem, with its place in the post and in the file.
+
+Every diagnostic (of the reader, the engine, the online checks and the publish flow) is built
+by `make_diagnostic`, from the rule that names it and the place it was found.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
+
+from ._pointer import to_pointer
 
 
 class Severity(StrEnum):
@@ -38,3 +44,40 @@ class Diagnostic:
         data = asdict(self)
         data["severity"] = self.severity.value
         return data
+
+
+class Named(Protocol):
+    """What a diagnostic takes from its rule."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def fix(self) -> str: ...
+
+
+class Placed(Protocol):
+    """A parsed file: its name, and where a pointer's value is in its text."""
+
+    @property
+    def name(self) -> str: ...
+    def position(self, pointer: tuple[str | int, ...]) -> tuple[int, int]: ...
+
+
+def make_diagnostic(
+    rule: Named,
+    message: str,
+    pointer: tuple[str | int, ...] = (),
+    document: Placed | None = None,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+) -> Diagnostic:
+    """A finding of `rule` at `pointer`: placed in the document's text when there is one, else
+    at `file`, `line`, `column` when given (a file that could not be read or parsed)."""
+    if document is not None:
+        file = document.name
+        line, column = document.position(pointer)
+    return Diagnostic(rule.code, rule.severity, message, rule.fix, to_pointer(pointer), file, line, column)

@@ -1,25 +1,21 @@
 """Documentation generated from the rule files themselves.
 
 `pinrules explain CODE` prints one rule; `docs/rules.md` and the README's rule table are
-written from the same source, and the tests fail when they are stale:
-
-    python -m pinrules._docs          # rewrite README.md's table and docs/rules.md
-    python -m pinrules._docs --check  # exit 1 when either is stale
+written from the same source by `scripts/docs.py` (`make docs`), and the tests fail when they
+are stale.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ._conditions import AllOf, AnyOf, Condition, Leaf, Not
 from ._engine import Preflight
 from ._pointer import to_pointer
-from ._rules import Example, Rule
+from ._rule import Example, Rule
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 _FORMAT_WORDS = {
@@ -179,26 +175,3 @@ def with_table(readme: str, rules: Sequence[Rule]) -> str:
     before, rest = readme.split(START, 1)
     after = rest.split(END, 1)[1]
     return f"{before}{START}\n{rule_table(rules)}\n{END}{after}"
-
-
-def main(argv: Sequence[str] = ()) -> int:
-    root = Path(__file__).resolve().parent.parent
-    preflight = Preflight()
-    readme, docs = root / "README.md", root / "docs" / "rules.md"
-    wanted = {
-        readme: with_table(readme.read_text(encoding="utf-8"), preflight.all_rules),
-        docs: rules_markdown(preflight),
-    }
-    stale = [p for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-    if "--check" in argv:
-        for path in stale:
-            print(f"{path} is stale: run `make docs`")
-        return 1 if stale else 0
-    for path in stale:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(wanted[path], encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

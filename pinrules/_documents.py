@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import yaml
 
+from ._errors import PinrulesError
+
 MAX_FILE_BYTES = 10_000_000
 MAX_DEPTH = 64
 MAX_NODES = 100_000
@@ -29,7 +31,7 @@ MAX_NODES = 100_000
 Format = Literal["json", "yaml"]
 
 
-class ParseError(Exception):
+class ParseError(PinrulesError):
     """A file that is not a readable post document; `line`/`column` are 1-based."""
 
     def __init__(self, message: str, line: int = 1, column: int = 1) -> None:

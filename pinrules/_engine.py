@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._compiler import Finding, compile_rules
-from ._diagnostic import Diagnostic, Severity
+from ._diagnostic import Diagnostic, Placed, Severity, make_diagnostic
 from ._documents import Document
-from ._pointer import Pointer, to_pointer
-from ._rules import Rule, load_rules
+from ._pointer import Pointer
+from ._rule import Rule
+from ._rule_files import load_rules
 from ._selection import Selection, most_specific
 
 if TYPE_CHECKING:
-    from ._network import NetworkSettings
+    from ._network_settings import NetworkSettings
 
 
 def _with_severity(rule: Rule, severity: str | None) -> Rule:
@@ -49,10 +50,11 @@ class Preflight:
         self.rules: list[Rule] = [r for r in self.all_rules if selection.includes(r.code)]
         self._static = [r for r in self.rules if r.phase == "static"]
         self._selected = {rule.code: rule for rule in self.rules}
-        self._run = compile_rules(self._static)
+        self._by_code = {rule.code: rule for rule in self.all_rules}
+        self._run, self.compiled_source = compile_rules(self._static)
 
     def rule(self, code: str) -> Rule | None:
-        return next((r for r in self.all_rules if r.code == code), None)
+        return self._by_code.get(code)
 
     def check(self, post: Any, account: Any = None) -> list[Diagnostic]:
         """The static phase: diagnostics in rule-code order, then in document order per rule.
@@ -75,7 +77,7 @@ class Preflight:
     ) -> list[Diagnostic]:
         """All phases: static, then the local files (relative to `base_dir`, default the
         working folder) and the URLs of the post. Unreachable networks are diagnostics."""
-        from ._network import NetworkSettings  # noqa: PLC0415 - imports aiohttp
+        from ._network_settings import NetworkSettings  # noqa: PLC0415
         from ._online import OnlinePost, online_findings  # noqa: PLC0415
 
         item = OnlinePost(post, Path(base_dir) if base_dir is not None else Path.cwd())
@@ -83,33 +85,29 @@ class Preflight:
         return self.check(post, account) + self.probe_diagnostics(findings)
 
     def probe_diagnostics(
-        self, findings: Iterable[tuple[str, Pointer, str]], document: Document | None = None
+        self, findings: Iterable[tuple[str, Pointer, str]], document: Placed | None = None
     ) -> list[Diagnostic]:
         """Diagnostics for what the online probes and the publish flow found (selected rules only)."""
         return [
-            _diagnostic(rule, message, pointer, document)
+            make_diagnostic(rule, message, pointer, document)
             for code, pointer, message in findings
             if (rule := self._selected.get(code)) is not None
         ]
 
-    def _static_diagnostics(self, findings: list[Finding], document: Document | None) -> list[Diagnostic]:
+    def file_diagnostic(
+        self, code: str, message: str, file: str, line: int = 1, column: int = 1, *, always: bool = False
+    ) -> Diagnostic | None:
+        """A diagnostic of the post reader about a whole file (unreadable, not JSON/YAML), with
+        its rule's configured severity; None when the rule is not selected, unless `always`
+        (a file that cannot be read cannot be published, ignored or not)."""
+        rule = self._selected.get(code) or (self._by_code.get(code) if always else None)
+        if rule is None:
+            return None
+        return make_diagnostic(rule, message, file=file, line=line, column=column)
+
+    def _static_diagnostics(self, findings: list[Finding], document: Placed | None) -> list[Diagnostic]:
         rules = self._static
         return [
-            _diagnostic(rules[index], rules[index].render_message(value, key), pointer, document)
+            make_diagnostic(rules[index], rules[index].render_message(value, key), pointer, document)
             for index, _, pointer, value, key in findings
         ]
-
-
-def _diagnostic(rule: Rule, message: str, pointer: Pointer, document: Document | None) -> Diagnostic:
-    """A finding of `rule` at `pointer`, placed in the document's text when there is one."""
-    line, column = document.position(pointer) if document else (None, None)
-    return Diagnostic(
-        rule=rule.code,
-        severity=rule.severity,
-        message=message,
-        fix=rule.fix,
-        pointer=to_pointer(pointer),
-        file=document.name if document else None,
-        line=line,
-        column=column,
-    )

@@ -1,5 +1,32 @@
-"""Errors that end a command with exit status 2 (usage)."""
+"""Every error pinrules raises on purpose, in one tree.
+
+    PinrulesError          the root: the command line turns it into exit status 2
+    ├── UsageError         a flag, a path, a settings, accounts or baseline file is wrong
+    ├── RuleFileError      a rule file cannot be used (file, line, column, problem)
+    └── ParseError         a post file is not a readable post document (line, column)
+
+The publisher's and the service's errors hang below `PinrulesError` too (their `_errors`
+modules draw their branches). Library code raises these; only the command line decides
+exit statuses. A post's *content* never raises: it becomes diagnostics.
+"""
+
+from __future__ import annotations
 
 
-class UsageError(Exception):
-    """A mistake in how pinrules was called: a flag, a path, a config or accounts file."""
+class PinrulesError(Exception):
+    """The root of every error pinrules, the publisher and the service raise on purpose."""
+
+
+class UsageError(PinrulesError):
+    """A mistake in how pinrules was called: a flag, a path, a settings, accounts or baseline file."""
+
+
+class RuleFileError(PinrulesError):
+    """A rule file that cannot be used: names the file, the place and the problem."""
+
+    def __init__(self, file: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(f"{file}:{line}:{column}: {message}")
+        self.file = file
+        self.message = message
+        self.line = line
+        self.column = column

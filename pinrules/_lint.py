@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._diagnostic import Diagnostic, Severity
+from ._diagnostic import Diagnostic
 from ._documents import Document, ParseError, read_document
 from ._engine import Preflight
 from ._errors import UsageError
 from ._selection import matches
 
 if TYPE_CHECKING:
-    from ._network import NetworkSettings
+    from ._network_settings import NetworkSettings
 
 POST_SUFFIXES = (".json", ".yaml", ".yml")
 _SKIPPED_DIRS = {"node_modules", "__pycache__"}
@@ -50,30 +50,33 @@ def _walk(root: Path) -> Iterator[str]:
                 yield os.path.join(directory, file)
 
 
-def read_post_file(name: str) -> Document | Diagnostic:
-    """The parsed file, or the diagnostic that says why it cannot be used."""
+@dataclass(frozen=True)
+class FileProblem:
+    """Why a post file cannot be used: its code, message and place."""
+
+    file: str
+    code: str  # post.unreadable or post.parse_error
+    message: str
+    line: int = 1
+    column: int = 1
+
+    def diagnostic(self, preflight: Preflight, *, always: bool = False) -> Diagnostic | None:
+        """As a diagnostic of its (selected) rule; `always` even when the rule is not selected."""
+        return preflight.file_diagnostic(
+            self.code, self.message, self.file, self.line, self.column, always=always
+        )
+
+
+def read_post_file(name: str) -> Document | FileProblem:
+    """The parsed file, or the problem that says why it cannot be used."""
     try:
         data = Path(name).read_bytes()
     except OSError as error:
-        return _file_diagnostic("post.unreadable", name, f"cannot open the file: {error.strerror}")
+        return FileProblem(name, "post.unreadable", f"cannot open the file: {error.strerror}")
     try:
         return read_document(name, data)
     except ParseError as error:
-        return _file_diagnostic("post.parse_error", name, error.message, line=error.line, column=error.column)
-
-
-def _file_diagnostic(rule: str, name: str, message: str, *, line: int = 1, column: int = 1) -> Diagnostic:
-    """A diagnostic of the reader; `lint` gives it its rule's severity and fix text."""
-    return Diagnostic(rule, Severity.ERROR, message, "", "", name, line, column)
-
-
-def reader_diagnostic(diagnostic: Diagnostic, preflight: Preflight) -> Diagnostic | None:
-    """A diagnostic of the reader with its rule's (configured) severity and fix; None when the
-    rule is not selected."""
-    rule = preflight.rule(diagnostic.rule)
-    if rule is None or rule not in preflight.rules:
-        return None
-    return replace(diagnostic, severity=rule.severity, fix=rule.fix)
+        return FileProblem(name, "post.parse_error", error.message, error.line, error.column)
 
 
 def editor_order(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
@@ -96,6 +99,7 @@ def _online(preflight: Preflight, documents: list[Document], network: NetworkSet
 
 
 def account_for(post: Any, accounts: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The defaults of the account a post names in `accountId`, from an accounts file."""
     account_id = post.get("accountId") if isinstance(post, dict) else None
     return accounts.get(account_id) if isinstance(account_id, str) else None
 
@@ -120,8 +124,8 @@ def lint(
     for name in files:
         result.files += 1
         document = read_post_file(name)
-        if isinstance(document, Diagnostic):
-            reader = reader_diagnostic(document, preflight)
+        if isinstance(document, FileProblem):
+            reader = document.diagnostic(preflight)
             found += [reader] if reader else []
         else:
             documents.append(document)

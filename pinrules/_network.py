@@ -17,37 +17,20 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
-import os
 import socket
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from ._atomic import write_atomic
+from ._folders import cache_dir
 from ._guard import BlockedAddressError, check_address
+from ._network_settings import NetworkSettings
 from ._sniff import SNIFF_BYTES, sniff
-
-USER_AGENT = "pinrules-preflight/0.1 (+https://github.com/pinrules/pinrules)"
-
-
-@dataclass(frozen=True)
-class NetworkSettings:
-    allow_private_network: bool = False
-    timeout: float = 10.0  # whole request, per URL
-    connect_timeout: float = 5.0
-    max_redirects: int = 5
-    limit: int = 100  # connections in total
-    limit_per_host: int = 50
-    max_bytes: int = 65_536  # the most ever read from one response
-    cache_ttl: float = 0.0  # seconds an answer is reused across runs; 0: no on-disk cache
-    cache_dir: Path | None = None
-    # addresses let through although not public, e.g. a test server on 127.0.0.1 (an explicit,
-    # narrow alternative to allow_private_network)
-    allowed_addresses: frozenset[str] = frozenset()
+from ._version import USER_AGENT
 
 
 @dataclass(frozen=True)
@@ -185,33 +168,37 @@ class _Cache:
 
     def __init__(self, settings: NetworkSettings) -> None:
         self.ttl = settings.cache_ttl
-        self.path = (settings.cache_dir or Path(tempfile.gettempdir())) / "pinrules-urls.json"
+        self.path = (settings.cache_dir or cache_dir()) / "pinrules-urls.json"
         self.entries: dict[str, Any] = {}
         if self.ttl > 0:
             try:
-                self.entries = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.entries = {}
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError):
+                loaded = {}
+            self.entries = loaded if isinstance(loaded, dict) else {}  # an edited file is no cache
+
+    def _fresh(self, entry: Any, now: float) -> bool:
+        at = entry.get("at") if isinstance(entry, dict) else None
+        return isinstance(at, int | float) and 0 <= now - at <= self.ttl
 
     def get(self, url: str) -> UrlFacts | None:
         entry = self.entries.get(url)
-        if self.ttl <= 0 or not isinstance(entry, dict) or time.time() - entry.get("at", 0) > self.ttl:
+        if self.ttl <= 0 or not isinstance(entry, dict) or not self._fresh(entry, time.time()):
             return None
         try:
-            return UrlFacts(**entry["facts"])
+            facts = UrlFacts(**entry["facts"])
         except (TypeError, KeyError):
             return None
+        return facts if facts.url == url else None
 
     def save(self, facts: list[UrlFacts]) -> None:
         if self.ttl <= 0 or not facts:
             return
         now = time.time()
-        fresh = {k: v for k, v in self.entries.items() if now - v.get("at", 0) <= self.ttl}
+        fresh = {k: v for k, v in self.entries.items() if self._fresh(v, now)}
         fresh.update({f.url: {"at": now, "facts": asdict(f)} for f in facts})
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(fresh), encoding="utf-8")
-            os.replace(temporary, self.path)
+            write_atomic(self.path, json.dumps(fresh).encode(), mode=0o600)
         except OSError:
             pass  # no cache is only slower

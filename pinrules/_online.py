@@ -14,16 +14,23 @@ from typing import TYPE_CHECKING, Any
 
 from ._conditions import is_http_url
 from ._files import FileFacts, inspect_file, resolve_media_path
-from ._sniff import BASE64_IMAGE_TYPES, IMAGE_TYPES, VIDEO_TYPES, describe
+from ._network_settings import NetworkSettings
+from ._sniff import describe
+from .pinterest import (
+    BASE64_IMAGE_TYPES,
+    IMAGE_MAX_BYTES,
+    IMAGE_TYPES,
+    VIDEO_MAX_BYTES,
+    VIDEO_TYPES,
+    pinterest_options,
+    type_names,
+)
 
 if TYPE_CHECKING:
-    from ._network import NetworkSettings, UrlFacts
+    from ._network import UrlFacts
 
 Pointer = tuple[str | int, ...]
 Finding = tuple[str, Pointer, str]  # code, where, message
-
-IMAGE_MAX = 20_000_000
-VIDEO_MAX = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -54,9 +61,7 @@ def targets(post: Any) -> list[Target]:
             value = item.get(source)
             if isinstance(value, str) and (source == "path" or is_http_url(value)):
                 found.append(Target(("media", index, source), item["kind"], source, value, mime, size))
-    options = post.get("options")
-    pinterest = options.get("pinterest") if isinstance(options, dict) else None
-    cover = pinterest.get("coverImageUrl") if isinstance(pinterest, dict) else None
+    cover = pinterest_options(post).get("coverImageUrl")
     if isinstance(cover, str) and is_http_url(cover):
         found.append(Target(("options", "pinterest", "coverImageUrl"), "cover", "url", cover))
     return found
@@ -76,14 +81,14 @@ def _content_findings(target: Target, mime: str | None, size: int | None, where:
                 )
             )
         return found
-    allowed, limit = (IMAGE_TYPES, IMAGE_MAX) if target.role == "image" else (VIDEO_TYPES, VIDEO_MAX)
+    allowed, limit = (
+        (IMAGE_TYPES, IMAGE_MAX_BYTES) if target.role == "image" else (VIDEO_TYPES, VIDEO_MAX_BYTES)
+    )
     kind = target.role
     if mime not in allowed:
-        names = "JPEG, PNG or WebP" if kind == "image" else "MP4, MOV or M4V"
         verb = "is" if where == "the file" else "serves"
-        found.append(
-            (f"pinterest.{kind}.mime_allowed", p, f"{where} {verb} {describe(mime)}; Pinterest takes {names}")
-        )
+        message = f"{where} {verb} {describe(mime)}; Pinterest takes {type_names(allowed)}"
+        found.append((f"pinterest.{kind}.mime_allowed", p, message))
     elif kind == "image" and target.source == "path" and mime not in BASE64_IMAGE_TYPES:
         found.append(
             ("pinterest.image.local_type", p, f"{where} is {mime}, which Pinterest takes only by URL")

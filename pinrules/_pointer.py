@@ -13,12 +13,14 @@ Rule files write paths as strings:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 Token = str | int
 Pointer = tuple[Token, ...]
 WILDCARD = "*"
+_ARRAY_INDEX = re.compile("0|[1-9][0-9]*")  # [0-9], not \\d: only ASCII digits
 
 Base = Literal["subject", "post", "account"]
 _BASE_BY_PREFIX: dict[str, Base] = {"$": "post", "@": "account"}
@@ -27,6 +29,13 @@ _BASE_BY_PREFIX: dict[str, Base] = {"$": "post", "@": "account"}
 def to_pointer(tokens: Pointer) -> str:
     """Render tokens as an RFC 6901 pointer string ('' is the whole document)."""
     return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+def is_array_index(token: str) -> bool:
+    """RFC 6901's array index: "0", or ASCII digits without a leading zero.
+
+    Anything else (Unicode digits such as "²" or "٣", "01", "-1") names an object member."""
+    return _ARRAY_INDEX.fullmatch(token) is not None
 
 
 def split_pointer(text: str) -> tuple[str, ...]:
@@ -61,7 +70,7 @@ def step(node: object, token: str) -> object:
     """One pointer step: a member of an object, or an item of an array for a decimal token."""
     if isinstance(node, dict):
         return node.get(token, MISSING)
-    if isinstance(node, list) and token.isdigit() and (token == "0" or token[0] != "0"):
+    if isinstance(node, list) and is_array_index(token):
         index = int(token)
         return node[index] if index < len(node) else MISSING
     return MISSING
@@ -71,7 +80,7 @@ def located(node: object, tokens: tuple[str, ...]) -> tuple[Token, ...]:
     """Tokens as a pointer: decimal tokens that step into an array become item indexes."""
     pointer: list[Token] = []
     for token in tokens:
-        is_index = isinstance(node, list) and token.isdigit()
+        is_index = isinstance(node, list) and is_array_index(token)
         pointer.append(int(token) if is_index else token)
         node = step(node, token)
     return tuple(pointer)

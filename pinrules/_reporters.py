@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import __version__
 from ._diagnostic import Diagnostic
 from ._lint import LintResult
-from ._rules import Rule
+from ._rule import Rule
+from ._version import __version__
 
 INFORMATION_URI = "https://github.com/pinrules/pinrules"
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 SNIFF_BYTES = 64
 
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
-VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/x-m4v")
-BASE64_IMAGE_TYPES = ("image/jpeg", "image/png")  # what the API takes as image_base64
 
 _MP4_BRANDS = {
     b"isom",

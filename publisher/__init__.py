@@ -1,101 +1,153 @@
 """publisher: publish posts that pass preflight to Pinterest API v5 (aiohttp).
 
-from publisher import publish
-result = await publish(post, token=os.environ["PINTEREST_ACCESS_TOKEN"])
-result.status, result.pin_url, result.diagnostics
+    from publisher import publish
+    result = await publish(post, token=os.environ["PINTEREST_ACCESS_TOKEN"])
+    result.status, result.pin_url, result.diagnostics
+
+The public API is exactly what `__all__` names; names are imported on first use, so that the
+command line can register the publisher's commands without importing aiohttp. The local
+Pinterest stand-in is the public module `publisher.sandbox` (for demos and tests).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
-
-from pinrules import Preflight
-from pinrules._network import NetworkSettings
-
-from ._client import DEFAULT_BASE_URL, PinterestClient
 from ._errors import (
     AmbiguousResponse,
     ApiError,
     BadRequest,
     ConnectionFailed,
+    DownloadFailed,
     Forbidden,
+    MediaTransferError,
+    NoCredentials,
     NotFound,
+    NotPicklable,
+    OAuthError,
     PinterestError,
+    PublisherError,
     RateLimited,
+    ReauthRequired,
     ServerError,
+    StoreError,
     Unauthorized,
+    UnknownEvent,
+    UploadFailed,
 )
-from ._journal import Journal
-from ._models import Board, Media, MediaUpload, Pin
-from ._publish import Publisher, PublishOptions, PublishResult, Status
-from ._retry import RetryPolicy
-from ._secret import Secret
 
+TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
-def token_from_env() -> Secret | None:
-    value = os.environ.get("PINTEREST_ACCESS_TOKEN")
-    return Secret(value) if value else None
+    from pinrules import NetworkSettings
 
+    from ._accounts import Account, AccountStore
+    from ._api import publish, token_from_env
+    from ._client import DEFAULT_BASE_URL, PinterestClient
+    from ._events import EVENTS, Event, Events
+    from ._journal import Journal
+    from ._limiter import Limiters, RateLimiter
+    from ._models import Board, Media, MediaUpload, Pin
+    from ._oauth import OAuthApp, OAuthFlow
+    from ._progress import ProgressBar
+    from ._publish import Publisher, PublishOptions, PublishResult, Status
+    from ._retry import RetryPolicy, parse_retry_after
+    from ._secret import Secret
+    from ._tokens import TokenManager
 
-async def publish(
-    post: Any,
-    *,
-    token: Secret | str | None = None,
-    account: dict[str, Any] | None = None,
-    base_url: str | None = None,
-    journal: Journal | str | os.PathLike[str] | None = None,
-    base_dir: str | os.PathLike[str] | None = None,
-    options: PublishOptions | None = None,
-    preflight: Preflight | None = None,
-) -> PublishResult:
-    """Preflight `post` (all phases) and, when it passes, publish it as an image or video pin.
+_HOMES = {
+    "ProgressBar": "_progress",
+    "parse_retry_after": "_retry",
+    "RateLimiter": "_limiter",
+    "Limiters": "_limiter",
+    "Account": "_accounts",
+    "AccountStore": "_accounts",
+    "publish": "_api",
+    "token_from_env": "_api",
+    "DEFAULT_BASE_URL": "_client",
+    "PinterestClient": "_client",
+    "EVENTS": "_events",
+    "Event": "_events",
+    "Events": "_events",
+    "Journal": "_journal",
+    "Board": "_models",
+    "Media": "_models",
+    "MediaUpload": "_models",
+    "Pin": "_models",
+    "OAuthApp": "_oauth",
+    "OAuthFlow": "_oauth",
+    "Publisher": "_publish",
+    "PublishOptions": "_publish",
+    "PublishResult": "_publish",
+    "Status": "_publish",
+    "RetryPolicy": "_retry",
+    "Secret": "_secret",
+    "TokenManager": "_tokens",
+    "NetworkSettings": "pinrules",  # where it has always been importable from, too
+}
 
-    The token comes from `token` or PINTEREST_ACCESS_TOKEN; `account` gives defaults such as
-    {"defaultBoardId": "..."}; the journal (default: in the user's data folder) makes a
-    repeated publish of the same post return the same pin.
-    """
-    secret = Secret(token) if isinstance(token, str) else token or token_from_env()
-    if secret is None and not (options and options.dry_run):
-        raise ValueError("no access token: pass token=... or set PINTEREST_ACCESS_TOKEN")
-    own_journal = not isinstance(journal, Journal)
-    book = journal if isinstance(journal, Journal) else Journal(journal)
-    try:
-        async with PinterestClient(secret or Secret(""), base_url) as client:
-            publisher = Publisher(client, book, preflight, options)
-            return await publisher.publish(
-                post, account=account, base_dir=Path(base_dir) if base_dir else None
-            )
-    finally:
-        if own_journal:
-            book.close()
-
-
-__all__ = [
+__all__ = [  # the public API: each name is eager above or lazy in _HOMES (a test checks)
     "DEFAULT_BASE_URL",
+    "EVENTS",
+    "Account",
+    "AccountStore",
     "AmbiguousResponse",
     "ApiError",
     "BadRequest",
     "Board",
     "ConnectionFailed",
+    "DownloadFailed",
+    "Event",
+    "Events",
     "Forbidden",
     "Journal",
+    "Limiters",
     "Media",
+    "MediaTransferError",
     "MediaUpload",
     "NetworkSettings",
+    "NoCredentials",
     "NotFound",
+    "NotPicklable",
+    "OAuthApp",
+    "OAuthError",
+    "OAuthFlow",
     "Pin",
     "PinterestClient",
     "PinterestError",
+    "ProgressBar",
     "PublishOptions",
     "PublishResult",
     "Publisher",
+    "PublisherError",
     "RateLimited",
+    "RateLimiter",
+    "ReauthRequired",
     "RetryPolicy",
     "Secret",
     "ServerError",
     "Status",
+    "StoreError",
+    "TokenManager",
     "Unauthorized",
+    "UnknownEvent",
+    "UploadFailed",
+    "parse_retry_after",
     "publish",
+    "token_from_env",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'publisher' has no attribute {name!r}")
+    from importlib import import_module  # noqa: PLC0415 - only when a name is first used
+
+    module = import_module("pinrules" if home == "pinrules" else f".{home}", __name__)
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

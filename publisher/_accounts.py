@@ -14,7 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ._paths import data_file
+from pinrules import data_file
+
+from ._errors import StoreError
 from ._secret import Secret
 
 KEY_VARIABLE = "PINRULES_TOKEN_KEY"
@@ -32,10 +34,6 @@ CREATE TABLE IF NOT EXISTS accounts (
     connected_at REAL NOT NULL
 )
 """
-
-
-class StoreError(Exception):
-    """The account store cannot be used as asked; the message says what to do."""
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
+from pinrules import USER_AGENT
 
 from ._errors import (
     AmbiguousResponse,
@@ -24,13 +24,16 @@ from ._errors import (
     Unauthorized,
     api_error,
 )
-from ._limiter import Limiters, RateLimiter
-from ._models import Account, Board, Media, MediaUpload, Pin
+from ._limiter import SHARED, RateLimiter
 from ._retry import RetryPolicy, parse_retry_after
 from ._secret import Secret
 
+if TYPE_CHECKING:
+    import aiohttp
+
+    from ._models import Account, Board, Media, MediaUpload, Pin
+
 DEFAULT_BASE_URL = "https://api.pinterest.com/v5"
-USER_AGENT = "pinrules/0.1"
 
 
 def base_url_from_env(base_url: str | None = None) -> str:
@@ -66,12 +69,11 @@ class PinterestClient:
         self._on_unauthorized = on_unauthorized
         self.base_url = base_url_from_env(base_url)
         self.retry = retry or RetryPolicy()
-        self.limiter = limiter if limiter is not None else Limiters().for_account(account_key(self.token))
+        self.limiter = limiter if limiter is not None else SHARED.for_account(account_key(self.token))
         self._sleep = sleep
         self._own_session = session is None
-        self._session = session or aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=timeout), headers={"User-Agent": USER_AGENT}
-        )
+        self._session = session
+        self._timeout = timeout
         self.sent: list[tuple[str, str, Any]] = []  # method, path, JSON body: for dry runs and tests
 
     def __repr__(self) -> str:
@@ -84,37 +86,60 @@ class PinterestClient:
         await self.close()
 
     async def close(self) -> None:
-        if self._own_session:
+        if self._own_session and self._session is not None:
             await self._session.close()
 
     @property
     def session(self) -> aiohttp.ClientSession:
+        """The HTTP session, made on first use: a dry run never imports aiohttp."""
+        if self._session is None:
+            import aiohttp  # noqa: PLC0415
+
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout), headers={"User-Agent": USER_AGENT}
+            )
         return self._session
 
     # --- endpoints -------------------------------------------------------------------------
 
+    # answers are validated with pydantic, imported on the first real answer (not for dry runs)
+
     async def create_pin(self, body: dict[str, Any]) -> Pin:
+        from ._models import Pin  # noqa: PLC0415
+
         return Pin.model_validate(await self.request("POST", "/pins", body, idempotent=False))
 
     async def register_media(self) -> MediaUpload:
+        from ._models import MediaUpload  # noqa: PLC0415
+
         # registering twice only leaves an unused slot behind: safe to retry
         return MediaUpload.model_validate(await self.request("POST", "/media", {"media_type": "video"}))
 
     async def get_media(self, media_id: str) -> Media:
+        from ._models import Media  # noqa: PLC0415
+
         return Media.model_validate(await self.request("GET", f"/media/{media_id}"))
 
     async def get_board(self, board_id: str) -> Board:
+        from ._models import Board  # noqa: PLC0415
+
         return Board.model_validate(await self.request("GET", f"/boards/{board_id}"))
 
     async def boards(self) -> AsyncIterator[Board]:
+        from ._models import Board  # noqa: PLC0415
+
         async for item in self._pages("/boards"):
             yield Board.model_validate(item)
 
     async def board_pins(self, board_id: str) -> AsyncIterator[Pin]:
+        from ._models import Pin  # noqa: PLC0415
+
         async for item in self._pages(f"/boards/{board_id}/pins"):
             yield Pin.model_validate(item)
 
     async def user_account(self) -> Account:
+        from ._models import Account  # noqa: PLC0415
+
         return Account.model_validate(await self.request("GET", "/user_account"))
 
     async def _pages(self, path: str, page_size: int = 100) -> AsyncIterator[Any]:
@@ -167,10 +192,12 @@ class PinterestClient:
     async def _send(
         self, method: str, path: str, body: Any, params: dict[str, str] | None, token: Secret
     ) -> Any:
+        import aiohttp  # noqa: PLC0415 - loaded with the session, before the first request
+
         self.sent.append((method, path, body))
         headers = {"Authorization": f"Bearer {token.reveal()}"}
         try:
-            async with self._session.request(
+            async with self.session.request(
                 method, self.base_url + path, json=body, params=params, headers=headers
             ) as response:
                 answer = await _json(response)

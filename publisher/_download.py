@@ -9,17 +9,13 @@ from pathlib import Path
 
 import aiohttp
 
-from pinrules._network import NetworkSettings, make_session
+from pinrules import NetworkSettings, make_session, pinterest
 
-VIDEO_CAP = 2_000_000_000
-
-
-class DownloadFailed(Exception):
-    pass
+from ._errors import DownloadFailed
 
 
 async def download(
-    url: str, network: NetworkSettings, *, cap: int = VIDEO_CAP, stall_timeout: float = 60.0
+    url: str, network: NetworkSettings, *, cap: int = pinterest.VIDEO_MAX_BYTES, stall_timeout: float = 60.0
 ) -> Path:
     """Stream `url` to a temporary file and return its path (the caller deletes it)."""
     handle = tempfile.NamedTemporaryFile(prefix="pinrules-", suffix=".video", delete=False)  # noqa: SIM115

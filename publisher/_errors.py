@@ -1,22 +1,40 @@
-"""Errors of the Pinterest client. Each keeps what Pinterest said, never the token.
+"""Every error the publisher raises, in one tree under pinrules' root. Each keeps what Pinterest
+said, never a token, a code or the app secret.
 
-PinterestError
-├── ApiError                 Pinterest answered with an error status
-│   ├── BadRequest           400: the request was refused as invalid
-│   ├── Unauthorized         401: the token is missing, expired or revoked
-│   ├── Forbidden            403: the token lacks a scope, or the board is not yours
-│   ├── NotFound             404
-│   ├── RateLimited          429 (retried unless it says spam)
-│   └── ServerError          5xx (retried)
-├── ConnectionFailed         no connection could be made (safe to retry)
-└── AmbiguousResponse        the request may have reached Pinterest, no answer came back
+pinrules.PinrulesError
+└── PublisherError               the root of the publisher's errors
+    ├── PinterestError           talking to Pinterest went wrong
+    │   ├── ApiError             Pinterest answered with an error status
+    │   │   ├── BadRequest       400: the request was refused as invalid
+    │   │   ├── Unauthorized     401: the token is missing, expired or revoked
+    │   │   ├── Forbidden        403: the token lacks a scope, or the board is not yours
+    │   │   ├── NotFound         404
+    │   │   ├── RateLimited      429 (retried unless it says spam)
+    │   │   └── ServerError      5xx (retried, except a create: see AmbiguousResponse)
+    │   ├── ConnectionFailed     no connection could be made (nothing was sent)
+    │   ├── AmbiguousResponse    the request may have reached Pinterest, no answer came back
+    │   ├── OAuthError           connecting an account or refreshing its tokens failed
+    │   └── ReauthRequired       the account's tokens are dead: connect it again
+    ├── StoreError               the account store cannot be used as asked
+    ├── MediaTransferError       moving a video's bytes failed
+    │   ├── DownloadFailed       fetching a video URL before upload
+    │   └── UploadFailed         the multipart upload to Pinterest's storage
+    ├── NoCredentials            publish() without a token or account (also a ValueError)
+    ├── UnknownEvent             subscribing to an event that does not exist (also a ValueError)
+    └── NotPicklable             a Secret refuses to be pickled (also a TypeError)
 """
 
 from __future__ import annotations
 
+from pinrules import PinrulesError
 
-class PinterestError(Exception):
-    """Base class of the client's errors."""
+
+class PublisherError(PinrulesError):
+    """The root of the publisher's errors."""
+
+
+class PinterestError(PublisherError):
+    """Talking to Pinterest went wrong."""
 
 
 class ApiError(PinterestError):
@@ -69,6 +87,49 @@ class ConnectionFailed(PinterestError):
 
 class AmbiguousResponse(PinterestError):
     """The request was (perhaps) sent but no answer arrived: it may or may not have taken effect."""
+
+
+class OAuthError(PinterestError):
+    """The OAuth flow or a token refresh failed; the message never holds a code or a token."""
+
+
+class ReauthRequired(PinterestError):
+    """The account's tokens can no longer be refreshed: it must be connected again."""
+
+    def __init__(self, account: str, reason: str) -> None:
+        self.account = account
+        super().__init__(
+            f"account {account!r} needs to be connected again ({reason}): "
+            f"run `pinrules accounts connect --name {account}`"
+        )
+
+
+class StoreError(PublisherError):
+    """The account store cannot be used as asked; the message says what to do."""
+
+
+class MediaTransferError(PublisherError):
+    """A video's bytes could not be moved; the message says why (never with a credential)."""
+
+
+class DownloadFailed(MediaTransferError):
+    pass
+
+
+class UploadFailed(MediaTransferError):
+    pass
+
+
+class NoCredentials(PublisherError, ValueError):
+    """Publishing needs a token or a connected account."""
+
+
+class UnknownEvent(PublisherError, ValueError):
+    """An event name that no one emits."""
+
+
+class NotPicklable(PublisherError, TypeError):
+    """Secrets never leave the process by pickling."""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._errors import UnknownEvent
+
 EVENTS = ("token.expiring", "token.refreshed", "account.reauth_required")
 log = logging.getLogger("pinrules.accounts")
 
@@ -30,7 +32,7 @@ class Events:
 
     def subscribe(self, name: str, callback: Callable[[Event], None]) -> None:
         if name not in EVENTS:
-            raise ValueError(f"unknown event {name!r}; events: {', '.join(EVENTS)}")
+            raise UnknownEvent(f"unknown event {name!r}; events: {', '.join(EVENTS)}")
         self._subscribers[name].append(callback)
 
     def emit(self, event: Event) -> None:

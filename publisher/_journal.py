@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._paths import data_file
+from pinrules import data_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (

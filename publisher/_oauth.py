@@ -16,21 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
+from pinrules import pinterest
 
 from ._accounts import Account
 from ._client import PinterestClient, base_url_from_env
-from ._errors import PinterestError
+from ._errors import OAuthError
 from ._secret import Secret
 
 AUTHORIZE_URL = "https://www.pinterest.com/oauth/"
-DEFAULT_SCOPES = ("boards:read", "pins:read", "pins:write", "user_accounts:read")
-SECRET_BOARD_SCOPES = ("pins:read_secret", "boards:read_secret")
+DEFAULT_SCOPES = pinterest.PUBLISH_SCOPES
+SECRET_BOARD_SCOPES = pinterest.SECRET_BOARD_SCOPES
 STATE_LIFETIME = 600.0  # a consent page left open longer than 10 minutes must start again
-
-
-class OAuthError(PinterestError):
-    """The flow failed; the message never contains a code, a token or the app secret."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +129,8 @@ class OAuthFlow:
         url = base_url_from_env(self.app.base_url) + "/oauth/token"
         credentials = f"{self.app.client_id}:{self.app.client_secret.reveal()}".encode()
         headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
+        import aiohttp  # noqa: PLC0415 - only when a token is asked for
+
         try:
             async with (
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,

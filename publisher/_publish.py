@@ -1,4 +1,5 @@
-"""Publishing a post: full preflight, then the image or video flow, journaled.
+"""Publishing a post, orchestrated: full preflight, the board, the journal, then the image or
+video flow (`_image`, `_video`) and the create.
 
 A post with an error diagnostic is never sent; the diagnostics are the result. Every failure
 of the flow maps to its code (register, upload, transcode, create).
@@ -6,29 +7,36 @@ of the flow maps to its code (register, upload, transcode, create).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pinrules import Diagnostic, Document, Preflight
-from pinrules._network import NetworkSettings
-from pinrules._online import Finding, OnlinePost, online_findings
+from pinrules import (
+    Diagnostic,
+    Document,
+    Finding,
+    NetworkSettings,
+    OnlinePost,
+    Preflight,
+    matches,
+    online_findings,
+    pinterest,
+)
 
 from ._client import PinterestClient
-from ._download import DownloadFailed, download
-from ._errors import AmbiguousResponse, NotFound, PinterestError
+from ._errors import AmbiguousResponse, NotFound, PinterestError, ReauthRequired
+from ._flow import FlowError, reraise_reauth
+from ._image import image_source
 from ._journal import Journal, post_key
-from ._models import Pin
-from ._requests import PinPlan, image_source, pin_body, plan, video_source
-from ._tokens import ReauthRequired
-from ._upload import UploadFailed, upload
+from ._requests import PinPlan, pin_body, plan, video_source
+from ._video import Progress, VideoSettings, video_media_id
 
-Progress = Callable[[str, int, int | None], None]  # stage, done, total
+if TYPE_CHECKING:
+    from ._models import Pin
 
 
 class Status(StrEnum):
@@ -66,33 +74,15 @@ class PublishResult:
 @dataclass(frozen=True)
 class PublishOptions:
     network: NetworkSettings = field(default_factory=NetworkSettings)
-    poll_interval: float = 2.0
-    poll_timeout: float = 300.0
+    poll_interval: float = pinterest.MEDIA_POLL_INTERVAL_SECONDS
+    poll_timeout: float = pinterest.MEDIA_POLL_TIMEOUT_SECONDS
     stall_timeout: float = 60.0
     dry_run: bool = False
     progress: Progress | None = None
     ignore_schedule: bool = False  # publish posts whose scheduledAt is still ahead, now
     clock: Callable[[], float] = time.time
-
-
-# where each failure of the flow is reported in the post: the media item, or the post itself
-_MEDIA: tuple[str | int, ...] = ("media", 0)
-_WHERE = {
-    "pinterest.media.register_failed": _MEDIA,
-    "pinterest.video.upload_failed": _MEDIA,
-    "pinterest.video.transcode_failed": _MEDIA,
-    "pinterest.video.transcode_timeout": _MEDIA,
-}
-
-
-class _FlowError(Exception):
-    """A step of the flow failed: its code and message."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.pointer = _WHERE.get(code, ())
+    # codes or prefixes ignored per file (the settings' per-file-ignores), as lint ignores them
+    ignored_in: Callable[[str], list[str]] | None = None
 
 
 class Publisher:
@@ -162,7 +152,7 @@ class Publisher:
                 [("pinterest.account.reauth_required", (), str(error))], document
             )
             return result
-        except _FlowError as error:
+        except FlowError as error:
             result.status = (
                 Status.UNKNOWN if error.code == "pinterest.pin.create_unconfirmed" else Status.FAILED
             )
@@ -183,7 +173,11 @@ class Publisher:
             else self.preflight.check(post, account)
         )
         (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
-        return diagnostics + self.preflight.probe_diagnostics(findings, document)
+        diagnostics += self.preflight.probe_diagnostics(findings, document)
+        if document is None or self.options.ignored_in is None:
+            return diagnostics
+        ignored = self.options.ignored_in(document.name)
+        return [d for d in diagnostics if not any(matches(d.rule, code) for code in ignored)]
 
     async def board_findings(self, board_id: str) -> list[Finding]:
         """The board exists, is the account's, and a secret board comes with its scope.
@@ -224,6 +218,8 @@ class Publisher:
         if entry is None or entry.state == "failed":
             return None
         if entry.state == "published" and entry.pin_id:
+            from ._models import Pin  # noqa: PLC0415 - pydantic only once answers are at hand
+
             return Pin(id=entry.pin_id, board_id=entry.board_id), True
         found = await self._find_on_board(pin)  # "creating" or "unknown": did it arrive?
         if found is not None and self.journal:
@@ -244,62 +240,15 @@ class Publisher:
     async def _flow(self, key: str, pin: PinPlan) -> tuple[Pin, bool]:
         if pin.kind == "image":
             return await self._create(key, pin, pin_body(pin, image_source(pin))), False
-        media_id = pin.value if pin.source == "mediaId" else await self._upload_video(pin)
-        await self._wait_for_processing(media_id)
+        settings = VideoSettings(
+            self.options.network,
+            self.options.poll_interval,
+            self.options.poll_timeout,
+            self.options.stall_timeout,
+            self.options.progress,
+        )
+        media_id = await video_media_id(self.client, pin, settings)
         return await self._create(key, pin, pin_body(pin, video_source(pin, media_id))), False
-
-    async def _upload_video(self, pin: PinPlan) -> str:
-        try:
-            slot = await self.client.register_media()
-        except PinterestError as error:
-            _reraise_reauth(error)
-            raise _FlowError(
-                "pinterest.media.register_failed", f"Pinterest refused to register the upload: {error}"
-            ) from None
-        path, downloaded = Path(pin.value), False
-        try:
-            if pin.source == "url":
-                path, downloaded = (
-                    await download(pin.value, self.options.network, stall_timeout=self.options.stall_timeout),
-                    True,
-                )
-            progress = self.options.progress
-            await upload(
-                self.client.session, slot.upload_url, slot.upload_parameters, path,
-                stall_timeout=self.options.stall_timeout,
-                progress=(lambda done, total: progress("upload", done, total)) if progress else None,
-            )  # fmt: skip
-        except (UploadFailed, DownloadFailed) as error:
-            raise _FlowError("pinterest.video.upload_failed", str(error)) from None
-        finally:
-            if downloaded:
-                path.unlink(missing_ok=True)
-        return slot.media_id
-
-    async def _wait_for_processing(self, media_id: str) -> None:
-        deadline = time.monotonic() + self.options.poll_timeout
-        while True:
-            try:
-                media = await self.client.get_media(media_id)
-            except PinterestError as error:
-                _reraise_reauth(error)
-                raise _FlowError(
-                    "pinterest.video.transcode_failed", f"the media status could not be read: {error}"
-                ) from None
-            if self.options.progress:
-                self.options.progress(f"processing ({media.status})", 0, None)
-            if media.status == "succeeded":
-                return
-            if media.status == "failed":
-                raise _FlowError(
-                    "pinterest.video.transcode_failed", f"Pinterest could not process media {media_id}"
-                )
-            if time.monotonic() + self.options.poll_interval > deadline:
-                raise _FlowError(
-                    "pinterest.video.transcode_timeout",
-                    f"media {media_id} was still {media.status} after {self.options.poll_timeout:g} s",
-                )
-            await asyncio.sleep(self.options.poll_interval)
 
     async def _create(self, key: str, pin: PinPlan, body: dict[str, Any]) -> Pin:
         if self.journal:
@@ -311,7 +260,7 @@ class Publisher:
             if found is None:
                 if self.journal:
                     self.journal.record(key, "unknown", pin.board_id)
-                raise _FlowError(
+                raise FlowError(
                     "pinterest.pin.create_unconfirmed",
                     f"{error}; no such pin is on board {pin.board_id} yet. Publish again later: "
                     "the journal checks the board before creating anything",
@@ -320,8 +269,8 @@ class Publisher:
         except PinterestError as error:
             if self.journal:
                 self.journal.record(key, "failed", pin.board_id)
-            _reraise_reauth(error)
-            raise _FlowError("pinterest.pin.create_failed", str(error)) from None
+            reraise_reauth(error)
+            raise FlowError("pinterest.pin.create_failed", str(error)) from None
         if self.journal:
             self.journal.record(key, "published", pin.board_id, created.id)
         return created
@@ -333,12 +282,6 @@ def _due_at(post: dict[str, Any]) -> float | None:
     if not isinstance(when, str):
         return None
     return datetime.fromisoformat(when.upper().replace("Z", "+00:00")).timestamp()
-
-
-def _reraise_reauth(error: PinterestError) -> None:
-    """An account that must reconnect is not a failure of this step: let it through."""
-    if isinstance(error, ReauthRequired):
-        raise error
 
 
 def _planned_requests(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:
@@ -360,7 +303,7 @@ def _planned_requests(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:
             "method": "GET",
             "url": f"{base_url}/media/{media_id}",
             "body": None,
-            "repeat": "every 2 s until succeeded",
+            "repeat": f"every {pinterest.MEDIA_POLL_INTERVAL_SECONDS:g} s until succeeded",
         }
     )
     steps.append(

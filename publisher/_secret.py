@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._errors import NotPicklable
+
 
 class Secret:
     """A secret string. Only `reveal()` gives the value, and only request code calls it."""
@@ -26,4 +28,4 @@ class Secret:
         return hash(self._value)
 
     def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("a Secret cannot be pickled")
+        raise NotPicklable("a Secret cannot be pickled")

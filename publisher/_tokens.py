@@ -15,24 +15,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from ._accounts import Account, AccountStore
-from ._errors import PinterestError
+from ._errors import OAuthError, ReauthRequired
 from ._events import Event, Events
-from ._oauth import OAuthError, OAuthFlow
+from ._oauth import OAuthFlow
 from ._secret import Secret
 
 REFRESH_BEFORE = 24 * 3600.0
 REAUTH_WINDOW = 14 * 24 * 3600.0
-
-
-class ReauthRequired(PinterestError):
-    """The account's tokens can no longer be refreshed: it must be connected again."""
-
-    def __init__(self, account: str, reason: str) -> None:
-        self.account = account
-        super().__init__(
-            f"account {account!r} needs to be connected again ({reason}): "
-            f"run `pinrules accounts connect --name {account}`"
-        )
 
 
 class TokenManager:

@@ -1,32 +1,40 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pinrules import Preflight
+# Tests never read or write the user's rule cache, publish journal, account store or data
+# folder. Set here, when pytest loads this file: before any test module is imported (some build
+# a Preflight at import time), and inherited by every subprocess.
+_HOME = Path(tempfile.mkdtemp(prefix="pinrules-tests-"))
+os.environ["PINRULES_CACHE_DIR"] = str(_HOME / "cache")
+os.environ["PINRULES_DATA_DIR"] = str(_HOME / "data")
+os.environ["PINRULES_JOURNAL"] = str(_HOME / "journal.sqlite3")
+os.environ["PINRULES_ACCOUNTS"] = str(_HOME / "accounts.sqlite3")
+os.environ["XDG_CACHE_HOME"] = str(_HOME / "xdg-cache")
+os.environ["XDG_DATA_HOME"] = str(_HOME / "xdg-data")
 
-ROOT = Path(__file__).resolve().parent.parent
-# Public test corpora: the workplace's shared folder beside the checkout when there is one (CI
-# lays it there), else the copies in tests/data/shared, so that a clone on its own passes too.
-_BESIDE = ROOT.parent / "shared"
-SHARED = Path(
-    os.environ.get("PINRULES_SHARED_DIR")
-    or (_BESIDE if (_BESIDE / "jsontestsuite").is_dir() else ROOT / "tests" / "data" / "shared")
-)
+from .helpers import Sandbox, running_sandbox  # noqa: E402 - after the folders are set
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Tests never read or write the user's rule cache, publish journal or account store
-    (subprocesses inherit these too)."""
-    home = tmp_path_factory.mktemp("home")
-    os.environ["PINRULES_CACHE_DIR"] = str(home / "cache")
-    os.environ["PINRULES_JOURNAL"] = str(home / "journal.sqlite3")
-    os.environ["PINRULES_ACCOUNTS"] = str(home / "accounts.sqlite3")
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def preflight(_private_cache: None) -> Preflight:
+def preflight():
+    from pinrules import Preflight
+
     return Preflight()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """The local Pinterest stand-in, with media files in tmp_path."""
+    with running_sandbox(tmp_path) as running:
+        yield running

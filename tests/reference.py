@@ -10,8 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from pinrules import Rule
-from pinrules._conditions import FORMATS
+from pinrules import FORMATS, Rule
 
 _NOTHING = object()
 

@@ -20,17 +20,28 @@ import aiohttp
 import pytest
 
 from pinrules import Preflight
-from publisher import PinterestClient, Secret
-from publisher._accounts import Account, AccountStore, StoreError
-from publisher._events import Event, Events
-from publisher._journal import Journal
-from publisher._oauth import OAuthApp, OAuthError, OAuthFlow
-from publisher._publish import Publisher, PublishOptions, Status
-from publisher._sandbox import SandboxState, demo_state, make_app
-from publisher._tokens import ReauthRequired, TokenManager
+from publisher import (
+    Account,
+    AccountStore,
+    Event,
+    Events,
+    Journal,
+    OAuthApp,
+    OAuthError,
+    OAuthFlow,
+    PinterestClient,
+    Publisher,
+    PublishOptions,
+    ReauthRequired,
+    Secret,
+    Status,
+    StoreError,
+    TokenManager,
+)
+from publisher.sandbox import SandboxState, demo_state, make_app
 
+from .helpers import LOCAL
 from .media_server import ServerThread
-from .test_publisher import LOCAL
 
 APP_ID, APP_SECRET = "1234567", "app-secret-9f8e7d"
 DAY = 86400.0

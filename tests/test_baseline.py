@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .test_cli import GOOD, run, write
+from .helpers import GOOD, run, write
 
 
 def test_baseline_round_trip(tmp_path: Path) -> None:

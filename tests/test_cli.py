@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SHARED
+from .helpers import SHARED
 
 GOOD = {
     "id": "soup-01",

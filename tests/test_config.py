@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_cli import GOOD, run, write
+from .helpers import GOOD, run, write
 
 
 def _project(tmp_path: Path, config: str) -> Path:
@@ -152,7 +152,7 @@ class TestBadConfig:
 class TestAppSettings:
     def test_app_id_from_the_config_and_no_secret_in_files(self, tmp_path: Path) -> None:
         """app-id is read from [tool.pinrules]; an app-secret there is refused with what to do."""
-        from pinrules._config import load_settings
+        from pinrules import load_settings
 
         _project(tmp_path, '[tool.pinrules]\napp-id = "1234567"\n')
         assert load_settings(start=tmp_path).app_id == "1234567"

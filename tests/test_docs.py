@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def test_quickstart_is_make_demo_then_make_test() -> None:

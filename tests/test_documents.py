@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pinrules import ParseError, read_document
-from pinrules._conditions import TYPE_NAMES, json_type
-from pinrules._documents import MAX_DEPTH, MAX_FILE_BYTES
+from pinrules import MAX_DEPTH, MAX_FILE_BYTES, TYPE_NAMES, ParseError, json_type, read_document
 
-from .conftest import SHARED
+from .helpers import SHARED
 
 SUITE = SHARED / "jsontestsuite" / "test_parsing"
 

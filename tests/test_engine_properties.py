@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pinrules._pointer import located, to_pointer
+from pinrules import located, to_pointer
 
 from . import reference
 from .strategies import MUTATIONS, json_objects, json_values, valid_posts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pinrules._guard import BlockedAddressError, check_address, why_not_public
+from pinrules import BlockedAddressError, check_address, why_not_public
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 
-from pinrules import Preflight
-from pinrules._files import inspect_file
-from pinrules._sniff import sniff
+from pinrules import Preflight, inspect_file, sniff
 
+from .helpers import run, write
 from .media import image, video
-from .test_cli import run, write
 
 # the guard refuses this cover before connecting: these tests make no network traffic at all
 BOARD = {"pinterest": {"boardId": "549755885175", "coverImageUrl": "http://127.0.0.1:9/cover.jpg"}}

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from pinrules import Preflight
-from pinrules._network import NetworkSettings, UrlFacts, probe_all
+from pinrules import NetworkSettings, Preflight, UrlFacts, probe_all
 
+from .helpers import run, write
 from .media_server import HITS, media_server
-from .test_cli import run, write
 
 LOCAL = NetworkSettings(allowed_addresses=frozenset({"127.0.0.1"}), timeout=1.0)
 

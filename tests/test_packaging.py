@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 
 def test_wheel_ships_rules_and_finds_them_from_elsewhere(tmp_path: Path) -> None:

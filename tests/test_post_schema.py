@@ -10,7 +10,7 @@ from hypothesis import given, settings
 
 from pinrules import load_rules
 
-from .conftest import ROOT
+from .helpers import ROOT
 from .strategies import valid_posts
 
 SCHEMA = json.loads((ROOT / "schemas" / "post.schema.json").read_text(encoding="utf-8"))

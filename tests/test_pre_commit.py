@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT
-from .test_cli import GOOD
+from .helpers import GOOD, ROOT
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 IDENTITY = {

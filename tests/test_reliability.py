@@ -10,9 +10,8 @@ from email.utils import format_datetime
 
 import aiohttp
 
-from publisher._limiter import Limiters, RateLimiter
-from publisher._retry import RetryPolicy, parse_retry_after
-from publisher._sandbox import demo_state, make_app
+from publisher import Limiters, RateLimiter, RetryPolicy, parse_retry_after
+from publisher.sandbox import demo_state, make_app
 
 from .media_server import ServerThread
 

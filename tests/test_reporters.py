@@ -8,11 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pinrules import Diagnostic, Preflight, Severity
-from pinrules._lint import LintResult
-from pinrules._reporters import REPORTER_BY_NAME, GithubReporter, SarifReporter, TextReporter
+from pinrules import REPORTER_BY_NAME, Diagnostic, LintResult, Preflight, Severity
 
-from .conftest import SHARED
+from .helpers import SHARED
 
 SARIF_SCHEMA = json.loads((SHARED / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
@@ -46,7 +44,7 @@ class TestRegistry:
 class TestText:
     def test_text_lines_and_summary(self) -> None:
         """Each finding is file:line:col: severity code message, its fix indented below, then a count."""
-        text = TextReporter().render(_result(ERROR, WARNING), [])
+        text = REPORTER_BY_NAME["text"]().render(_result(ERROR, WARNING), [])
         assert text.splitlines() == [
             "posts/tart, v2.json:3:3: error pinterest.title.max_length "
             "'title' must be at most 100 characters (got 103)",
@@ -61,12 +59,12 @@ class TestText:
 class TestSarif:
     def test_output_validates_against_the_official_schema(self, preflight: Preflight) -> None:
         """A SARIF log with every rule and three results is valid SARIF 2.1.0."""
-        log = json.loads(SarifReporter().render(_result(ERROR, WARNING, INFO), preflight.rules))
+        log = json.loads(REPORTER_BY_NAME["sarif"]().render(_result(ERROR, WARNING, INFO), preflight.rules))
         jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
 
     def test_driver_describes_every_rule(self, preflight: Preflight) -> None:
         """Rules carry id, short and full description, help text and default level."""
-        log = json.loads(SarifReporter().render(_result(), preflight.rules))
+        log = json.loads(REPORTER_BY_NAME["sarif"]().render(_result(), preflight.rules))
         rules = log["runs"][0]["tool"]["driver"]["rules"]
         assert [r["id"] for r in rules] == [r.code for r in preflight.rules]
         cover = next(r for r in rules if r["id"] == "pinterest.video.cover_required")
@@ -79,7 +77,7 @@ class TestSarif:
 
     def test_results_have_one_based_regions_and_levels(self, preflight: Preflight) -> None:
         """A result points at its rule, file (as a relative URI) and 1-based line and column."""
-        log = json.loads(SarifReporter().render(_result(ERROR, INFO), preflight.rules))
+        log = json.loads(REPORTER_BY_NAME["sarif"]().render(_result(ERROR, INFO), preflight.rules))
         first, second = log["runs"][0]["results"]
         assert first["ruleId"] == "pinterest.title.max_length"
         assert log["runs"][0]["tool"]["driver"]["rules"][first["ruleIndex"]]["id"] == first["ruleId"]
@@ -93,7 +91,9 @@ class TestSarif:
         """The same finding on another line keeps its fingerprint."""
         moved = Diagnostic(**{**ERROR.to_dict(), "severity": Severity.ERROR, "line": 30})
         prints = [
-            json.loads(SarifReporter().render(_result(d), []))["runs"][0]["results"][0]["partialFingerprints"]
+            json.loads(REPORTER_BY_NAME["sarif"]().render(_result(d), []))["runs"][0]["results"][0][
+                "partialFingerprints"
+            ]
             for d in (ERROR, moved)
         ]
         assert prints[0] == prints[1]
@@ -102,7 +102,7 @@ class TestSarif:
 class TestGithub:
     def test_workflow_commands_escape_properties_and_data(self) -> None:
         """Commas and colons in properties, newlines and percent signs in messages are escaped."""
-        text = GithubReporter().render(_result(ERROR, WARNING, INFO), [])
+        text = REPORTER_BY_NAME["github"]().render(_result(ERROR, WARNING, INFO), [])
         assert text.splitlines() == [
             "::error file=posts/tart%2C v2.json,line=3,col=3,title=pinterest.title.max_length::"
             "'title' must be at most 100 characters (got 103). "

@@ -6,7 +6,7 @@ import pytest
 
 from pinrules import Preflight, Rule, load_rules
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 HOUSE_RULES = ROOT / "examples" / "house-rules"
 RULES = load_rules([HOUSE_RULES])

@@ -18,6 +18,7 @@ import binascii
 import itertools
 import json
 import secrets
+import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -28,11 +29,11 @@ from typing import Any
 import jsonschema
 from aiohttp import BodyPartReader, web
 
-from pinrules._sniff import SNIFF_BYTES, VIDEO_TYPES, sniff
+from pinrules import SNIFF_BYTES, UsageError, pinterest, sniff
 
-from ._api_subset import load
+from ._arguments import SandboxArguments
 
-IMAGE_LIMIT = 20_000_000
+SUBSET = Path(__file__).resolve().parent / "pinterest-api-v5.subset.json"  # scripts/api_subset.py
 
 
 @dataclass
@@ -118,7 +119,7 @@ STATE = web.AppKey("state", SandboxState)
 _RequestKey: Any = getattr(web, "RequestKey", lambda name, _kind: name)
 USER = _RequestKey("user", str)
 SCOPES = _RequestKey("scopes", list)
-_SCHEMAS = load()
+_SCHEMAS = json.loads(SUBSET.read_text(encoding="utf-8"))
 
 
 def _validator(name: str) -> jsonschema.Draft4Validator:
@@ -231,7 +232,7 @@ def _media_problem(state: SandboxState, source: dict[str, Any], user: str) -> st
             data = base64.b64decode(source["data"], validate=True)
         except binascii.Error:
             return "Invalid base64 image data."
-        if len(data) > IMAGE_LIMIT:
+        if len(data) > pinterest.IMAGE_MAX_BYTES:
             return "Image is larger than 20 MB."
         found = sniff(data[:SNIFF_BYTES])
         return (
@@ -253,7 +254,9 @@ def _media_problem(state: SandboxState, source: dict[str, Any], user: str) -> st
 
 def _status(media: dict[str, Any]) -> str:
     if media["status"] == "processing" and time.monotonic() >= media["ready_at"]:
-        media["status"] = "succeeded" if media["sniffed"] in VIDEO_TYPES and not media["fail"] else "failed"
+        media["status"] = (
+            "succeeded" if media["sniffed"] in pinterest.VIDEO_TYPES and not media["fail"] else "failed"
+        )
     return str(media["status"])
 
 
@@ -457,13 +460,41 @@ def make_app(state: SandboxState) -> web.Application:
     return app
 
 
-async def serve(state: SandboxState, port: int) -> None:
-    """Run the stand-in on 127.0.0.1:`port` until cancelled."""
+async def serve(state: SandboxState, port: int, ready: Any = None) -> None:
+    """Run the stand-in on 127.0.0.1:`port` (0: a free one) until cancelled; `ready(port)` is
+    called with the port it listens on."""
     runner = web.AppRunner(make_app(state), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
     try:
+        await site.start()
+        if ready is not None:
+            ready(runner.addresses[0][1])
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+def run_sandbox(args: SandboxArguments) -> int:
+    """`pinrules sandbox`: serve until Ctrl-C, after printing how to point pinrules at it."""
+    token = args.token or f"sandbox-{secrets.token_hex(8)}"
+    state = demo_state(token)
+    if args.files:
+        state.files = Path(args.files).resolve()
+
+    def announce(port: int) -> None:
+        base = f"http://127.0.0.1:{port}"
+        sys.stdout.write(
+            f"Pinterest stand-in on {base}/v5 (boards 549755885175 public, 549755885176 secret)\n"
+            f"  export PINTEREST_API_BASE={base}/v5\n"
+            f"  export PINTEREST_ACCESS_TOKEN={token}   # a sandbox token, valid only here\n"
+        )
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(serve(state, args.port, announce))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    return 0

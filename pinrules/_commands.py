@@ -1,0 +1,109 @@
+"""The command line's building blocks, shared by every package that adds commands.
+
+The `pinrules` script builds one parser. The engine declares `lint`, `rules` and `explain`;
+other packages (the publisher, the service) add theirs through the `pinrules.commands` entry
+point group: each entry point names a `register(commands: Commands)` function in a light
+module (argparse only: `pinrules --help` must start fast), whose commands import their real
+code only when they run. A command's `run` receives the parsed namespace; the owning package
+turns it into a typed options object (`options_from`) before anything else sees it.
+
+Shared options are declared once, as parent parsers (`option_group`), and reused by every
+command that takes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+from ._errors import UsageError
+
+TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+    from ._command_run import LintAddOn
+    from ._engine import Preflight
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are `UsageError`s (exit status 2, one line)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def option_group(declare: Callable[[argparse.ArgumentParser], None]) -> Parser:
+    """A parent parser holding options that several commands share (declared once)."""
+    parent = Parser(add_help=False)
+    declare(parent)
+    return parent
+
+
+class Command:
+    """One subcommand: its name, a one-line summary, an example, its options and what it runs."""
+
+    __slots__ = ("declare", "example", "name", "parents", "run", "summary")
+
+    def __init__(
+        self,
+        name: str,
+        summary: str,
+        example: str,
+        declare: Callable[[argparse.ArgumentParser], None],
+        run: Callable[[argparse.Namespace], int],
+        *,
+        parents: tuple[Parser, ...] = (),
+    ) -> None:
+        self.name = name
+        self.summary = summary
+        self.example = example
+        self.declare = declare
+        self.run = run
+        self.parents = parents
+
+
+class LintExtension:
+    """Options another package adds to `pinrules lint`, and the add-on they make (or None)."""
+
+    __slots__ = ("declare", "prepare")
+
+    def __init__(
+        self,
+        declare: Callable[[argparse.ArgumentParser], None],
+        prepare: Callable[[argparse.Namespace, Preflight], LintAddOn | None],
+    ) -> None:
+        self.declare = declare
+        self.prepare = prepare
+
+
+class Commands:
+    """Every command of the `pinrules` script, in the order they are listed."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.lint_extensions: list[LintExtension] = []
+
+    def add(self, command: Command) -> None:
+        if command.name in self.commands:
+            raise ValueError(f"the command {command.name!r} is registered twice")
+        self.commands[command.name] = command
+
+    def extend_lint(self, extension: LintExtension) -> None:
+        self.lint_extensions.append(extension)
+
+
+def split_codes(values: Sequence[str]) -> list[str]:
+    """Codes from repeated, comma-separated flags: ["a,b", "c"] -> ["a", "b", "c"]."""
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+def split_pairs(values: Sequence[str], flag: str) -> dict[str, str]:
+    """NAME=VALUE flags as a mapping; a malformed one is a usage error."""
+    pairs = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip() or not setting.strip():
+            raise UsageError(f"{flag} takes NAME=VALUE (got {value!r})")
+        pairs[name.strip()] = setting.strip()
+    return pairs

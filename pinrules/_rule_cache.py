@@ -1,0 +1,89 @@
+"""The cache of validated rule sets, so that a warm `pinrules lint` never imports jsonschema.
+
+A cache file is keyed by a hash of everything that could change the outcome of validation
+(the engine's sources, the rule schema, every rule file's path and bytes). What is read back is
+not trusted as it is: the file must carry its own key and a digest of its entries, name exactly
+the rule files being loaded, and every entry must still build a `Rule`. Anything else (an
+edited, truncated or foreign file) is ignored and the rules are validated again. Cached text
+never becomes code except through `repr()` (see `_compiler`), so a cache cannot run code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._atomic import write_atomic
+from ._folders import cache_dir
+from ._resources import schema_path
+
+FORMAT = "2"
+KEEP = 8  # rule sets kept (projects with different house rules)
+MAX_BYTES = 20_000_000  # a cache file larger than this is not ours
+_SOURCES = ("_rule.py", "_rule_files.py", "_rule_cache.py", "_conditions.py", "_pointer.py")
+
+Entry = dict[str, Any]  # {"file": str, "builtin": bool, "data": validated rule data}
+
+
+def cache_key(contents: Sequence[tuple[Path, bool, bytes]]) -> str:
+    digest = hashlib.sha256(FORMAT.encode())
+    package = Path(__file__).resolve().parent
+    for part in _SOURCES:
+        digest.update((package / part).read_bytes())
+    digest.update(schema_path("rule.schema.json").read_bytes())
+    for path, is_builtin, data in contents:
+        digest.update(f"\0{path}\0{is_builtin}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+def _digest(key: str, entries: list[Entry]) -> str:
+    canonical = json.dumps(entries, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(f"{key}\0{canonical}".encode()).hexdigest()
+
+
+def read_cache(key: str, files: Sequence[tuple[Path, bool]]) -> list[Entry] | None:
+    """The cached entries for exactly `files`, or None (no cache, or one not to be trusted)."""
+    path = cache_dir() / f"rules-{key}.json"
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        stored = json.loads(raw)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if len(raw) > MAX_BYTES or not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    entries = stored.get("entries")
+    if not isinstance(entries, list) or stored.get("digest") != _digest(key, entries):
+        return None
+    if len(entries) != len(files):
+        return None
+    for entry, (file, is_builtin) in zip(entries, files, strict=True):
+        if not (
+            isinstance(entry, dict)
+            and entry.get("file") == str(file)
+            and entry.get("builtin") is is_builtin
+            and isinstance(entry.get("data"), dict)
+        ):
+            return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: the last to be dropped
+    return entries
+
+
+def write_cache(key: str, entries: list[Entry]) -> None:
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        cached = sorted(directory.glob("rules-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in cached[KEEP - 1 :]:
+            stale.unlink(missing_ok=True)
+        body = {"key": key, "digest": _digest(key, entries), "entries": entries}
+        write_atomic(directory / f"rules-{key}.json", json.dumps(body).encode())
+    except OSError:
+        pass  # a read-only home only costs speed

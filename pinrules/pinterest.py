@@ -1,0 +1,58 @@
+"""Pinterest's facts, in one place: limits, media types, and how a post maps to a pin.
+
+Every other place (the online checks, the video download cap, the stand-in, messages, test
+strategies) reads them from here; the rule files state the same numbers as data, and the tests
+check both against Pinterest's official OpenAPI description (API v5) where it states them.
+
+    from pinrules import pinterest
+    pinterest.TITLE_MAX_CHARACTERS          # 100
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # importing typing would cost start-up time; mypy reads this as True
+if TYPE_CHECKING:
+    from typing import Any, Final
+
+# sizes in bytes (the provider reference: 20 MB images, ~2 GB videos)
+IMAGE_MAX_BYTES: Final = 20_000_000
+VIDEO_MAX_BYTES: Final = 2_000_000_000
+
+# lengths in characters (the official description's PinCreate maxLength)
+TITLE_MAX_CHARACTERS: Final = 100
+DESCRIPTION_MAX_CHARACTERS: Final = 800
+ALT_TEXT_MAX_CHARACTERS: Final = 500
+LINK_MAX_CHARACTERS: Final = 2048
+
+# media types Pinterest takes, with the names people know them by
+IMAGE_TYPES: Final = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
+VIDEO_TYPES: Final = {"video/mp4": "MP4", "video/quicktime": "MOV", "video/x-m4v": "M4V"}
+# what the API accepts inline as image_base64 (its ContentType enum); WebP only by URL
+BASE64_IMAGE_TYPES: Final = ("image/jpeg", "image/png")
+
+# the PinCreate field each post field and options.pinterest field becomes (boardId -> board_id
+# and coverImageUrl -> media_source.cover_image_url are set by the flows)
+POST_FIELDS: Final = {"title": "title", "text": "description"}
+OPTION_FIELDS: Final = {"destinationUrl": "link", "altText": "alt_text", "boardSectionId": "board_section_id"}
+PINTEREST_OPTIONS: Final = ("boardId", "boardSectionId", "destinationUrl", "altText", "coverImageUrl")
+
+# the video flow: poll GET /v5/media/{id} every 2 s for up to 5 minutes
+MEDIA_POLL_INTERVAL_SECONDS: Final = 2.0
+MEDIA_POLL_TIMEOUT_SECONDS: Final = 300.0
+
+# OAuth scopes the official description requires for the calls publishing makes
+PUBLISH_SCOPES: Final = ("boards:read", "pins:read", "pins:write", "user_accounts:read")
+SECRET_BOARD_SCOPES: Final = ("pins:read_secret", "boards:read_secret")
+
+
+def type_names(types: dict[str, str]) -> str:
+    """'JPEG, PNG or WebP': the allowed types as a person reads them."""
+    names = list(types.values())
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def pinterest_options(post: Any) -> dict[str, Any]:
+    """A post's `options.pinterest` mapping; empty when it is absent or not a mapping."""
+    options = post.get("options") if isinstance(post, dict) else None
+    found = options.get("pinterest") if isinstance(options, dict) else None
+    return found if isinstance(found, dict) else {}

@@ -1,0 +1,53 @@
+"""`publish()`: preflight one post and publish it, from Python."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pinrules import Preflight
+
+from ._client import PinterestClient
+from ._errors import NoCredentials
+from ._journal import Journal
+from ._publish import Publisher, PublishOptions, PublishResult
+from ._secret import Secret
+
+
+def token_from_env() -> Secret | None:
+    value = os.environ.get("PINTEREST_ACCESS_TOKEN")
+    return Secret(value) if value else None
+
+
+async def publish(
+    post: Any,
+    *,
+    token: Secret | str | None = None,
+    account: dict[str, Any] | None = None,
+    base_url: str | None = None,
+    journal: Journal | str | os.PathLike[str] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    options: PublishOptions | None = None,
+    preflight: Preflight | None = None,
+) -> PublishResult:
+    """Preflight `post` (all phases) and, when it passes, publish it as an image or video pin.
+
+    The token comes from `token` or PINTEREST_ACCESS_TOKEN; `account` gives defaults such as
+    {"defaultBoardId": "..."}; the journal (default: in the user's data folder) makes a
+    repeated publish of the same post return the same pin.
+    """
+    secret = Secret(token) if isinstance(token, str) else token or token_from_env()
+    if secret is None and not (options and options.dry_run):
+        raise NoCredentials("no access token: pass token=... or set PINTEREST_ACCESS_TOKEN")
+    own_journal = not isinstance(journal, Journal)
+    book = journal if isinstance(journal, Journal) else Journal(journal)
+    try:
+        async with PinterestClient(secret or Secret(""), base_url) as client:
+            publisher = Publisher(client, book, preflight, options)
+            return await publisher.publish(
+                post, account=account, base_dir=Path(base_dir) if base_dir else None
+            )
+    finally:
+        if own_journal:
+            book.close()

@@ -1,0 +1,208 @@
+"""`pinrules accounts`, `pinrules boards` and `pinrules lint --online --account NAME`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import webbrowser
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinrules import Diagnostic, Document, Preflight, UsageError, load_settings, pinterest
+
+from ._accounts import KEY_VARIABLE, Account, AccountStore
+from ._accounts import default_path as account_store_path
+from ._arguments import AccountLintArguments, AccountsArguments, BoardsArguments
+from ._client import PinterestClient
+from ._errors import ReauthRequired
+from ._oauth import DEFAULT_SCOPES, SECRET_BOARD_SCOPES, OAuthApp, OAuthFlow
+from ._publish import Publisher
+from ._secret import Secret
+from ._tokens import TokenManager
+
+if TYPE_CHECKING:
+    from ._models import Board
+
+
+def oauth_app(redirect_uri: str, base_url: str | None) -> OAuthApp:
+    """The app's credentials: the environment, with the app id also from [tool.pinrules] app-id."""
+    return OAuthApp.from_env(redirect_uri, base_url, load_settings().app_id)
+
+
+def require(store: AccountStore | None, name: str) -> Account:
+    """The named connected account, or a usage error that says how to connect it."""
+    if store is None:
+        raise UsageError(f"no account store yet: connect with `pinrules accounts connect --name {name}`")
+    return store.require(name)
+
+
+def existing_store(path: str | None) -> AccountStore | None:
+    """The account store, if there is one: publishing and linting never create it."""
+    location = Path(path) if path else account_store_path()
+    return AccountStore(location) if location.exists() else None
+
+
+async def _connect(args: AccountsArguments) -> Account:
+    """Run the OAuth flow with a callback server on 127.0.0.1 and a free (or given) port."""
+    from aiohttp import web  # noqa: PLC0415
+
+    received: asyncio.Future[tuple[str, str]] = asyncio.get_running_loop().create_future()
+
+    async def callback(request: web.Request) -> web.Response:
+        if "code" not in request.query:
+            problem = request.query.get("error_description") or request.query.get("error") or "no code"
+            if not received.done():
+                received.set_exception(UsageError(f"Pinterest did not authorise the app: {problem}"))
+            return web.Response(text="pinrules: not connected. You can close this page.")
+        if not received.done():
+            received.set_result((request.query["code"], request.query.get("state", "")))
+        return web.Response(text="pinrules: connected. You can close this page and return to the terminal.")
+
+    app = web.Application()
+    app.router.add_get("/callback", callback)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", args.port)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        flow = OAuthFlow(oauth_app(f"http://127.0.0.1:{port}/callback", args.base_url))
+        scopes = (*DEFAULT_SCOPES, *(SECRET_BOARD_SCOPES if args.secret_boards else ()))
+        url = flow.authorization_url(scopes)
+        sys.stdout.write(
+            f"Open this page to connect a Pinterest account:\n  {url}\nWaiting (10 minutes) ...\n"
+        )
+        sys.stdout.flush()
+        if not args.no_browser:
+            webbrowser.open(url)
+        try:
+            code, state = await asyncio.wait_for(received, timeout=600)
+        except TimeoutError:
+            raise UsageError("no answer from Pinterest within 10 minutes; run connect again") from None
+        return await flow.complete(code, state, args.name)
+    finally:
+        await runner.cleanup()
+
+
+def run_accounts(args: AccountsArguments) -> int:
+    if args.action == "key":
+        try:
+            from cryptography.fernet import Fernet  # noqa: PLC0415
+        except ImportError:
+            raise UsageError("making a key needs cryptography: pip install 'pinrules[encryption]'") from None
+        sys.stdout.write(f"{Fernet.generate_key().decode()}\n")
+        sys.stderr.write(f"pinrules: keep it safe and export it as {KEY_VARIABLE} to encrypt stored tokens\n")
+        return 0
+    store = AccountStore(args.store)
+    try:
+        return _account_action(args, store)
+    finally:
+        store.close()
+
+
+def _account_action(args: AccountsArguments, store: AccountStore) -> int:
+    if args.action == "connect":
+        account = asyncio.run(_connect(args))
+        previous = store.get(account.name)
+        if previous is not None:  # keep the default board across reconnections
+            account = replace(account, default_board_id=previous.default_board_id)
+        store.save(account)
+        sys.stdout.write(f"connected {account.name}: Pinterest user {account.username} "
+                         f"(scopes {' '.join(account.scopes)})\n")  # fmt: skip
+    elif args.action == "list":
+        for account in store.all():
+            board = account.default_board_id or "no default board"
+            sys.stdout.write(f"{account.name}  {account.username}  {board}  {' '.join(account.scopes)}\n")
+    elif args.action == "show":
+        sys.stdout.write(json.dumps(store.require(args.name).summary(), indent=2) + "\n")
+    elif args.action == "set-default-board":
+        store.set_default_board(args.name, args.board_id)
+        sys.stdout.write(f"{args.name}: default board {args.board_id}\n")
+    elif args.action == "refresh":
+        manager = TokenManager(store, OAuthFlow(oauth_app("http://127.0.0.1/", args.base_url)))
+        try:
+            account = asyncio.run(manager.refresh(args.name))
+        except ReauthRequired as error:
+            sys.stderr.write(f"pinrules: {error}\n")
+            return 1
+        sys.stdout.write(f"{args.name}: refreshed; the access token is valid for "
+                         f"{account.summary()['access_token_expires_in_hours']} hours\n")  # fmt: skip
+    elif args.action == "disconnect":
+        if not store.delete(args.name):
+            raise UsageError(f"no account {args.name!r}")
+        sys.stdout.write(f"{args.name}: disconnected (its tokens are deleted from {store.path})\n")
+    return 0
+
+
+def run_boards(args: BoardsArguments) -> int:
+    """Every board of a connected account, all pages."""
+    store = AccountStore(args.store)
+    try:
+        store.require(args.name)
+        manager = TokenManager(store, OAuthFlow(oauth_app("http://127.0.0.1/", args.base_url)))
+        source, unauthorized = manager.client_auth(args.name)
+
+        async def boards() -> list[Board]:
+            async with PinterestClient(
+                Secret(""), args.base_url, token_source=source, on_unauthorized=unauthorized
+            ) as client:
+                return [board async for board in client.boards()]
+
+        found = asyncio.run(boards())
+    finally:
+        store.close()
+    for board in found:
+        sys.stdout.write(f"{board.id}  {board.privacy or '':7}  {board.name or ''}\n")
+    return 0
+
+
+@dataclass
+class _AccountCheck:
+    """`pinrules lint --online --account NAME`: the account's defaults, and its boards looked up
+    for the posts (exists, is the account's, secret boards need the scope)."""
+
+    args: AccountLintArguments
+    preflight: Preflight
+    store: AccountStore
+    account: Account
+
+    @property
+    def defaults(self) -> dict[str, Any] | None:
+        board = self.account.default_board_id
+        return {"defaultBoardId": board} if board else None
+
+    def check(self, documents: list[Document]) -> list[Diagnostic]:
+        async def go() -> list[Diagnostic]:
+            manager = TokenManager(self.store, OAuthFlow(oauth_app("http://127.0.0.1/", self.args.base_url)))
+            source, unauthorized = manager.client_auth(self.account.name)
+            async with PinterestClient(self.account.access_token, self.args.base_url, token_source=source,
+                                       on_unauthorized=unauthorized) as client:  # fmt: skip
+                publisher = Publisher(client, None, self.preflight, account_scopes=self.account.scopes)
+                found = []
+                for document in documents:
+                    board = _board_of(document.value) or self.account.default_board_id
+                    if board is not None:
+                        findings = await publisher.board_findings(board)
+                        found += self.preflight.probe_diagnostics(findings, document)
+                return found
+
+        try:
+            return asyncio.run(go())
+        except ReauthRequired as error:
+            raise UsageError(str(error)) from None
+        finally:
+            self.store.close()
+
+
+def account_lint(args: AccountLintArguments, preflight: Preflight) -> _AccountCheck:
+    store = existing_store(args.store)
+    account = require(store, args.account)
+    assert store is not None  # require refuses a missing store
+    return _AccountCheck(args, preflight, store, account)
+
+
+def _board_of(post: Any) -> str | None:
+    board = pinterest.pinterest_options(post).get("boardId")
+    return board if isinstance(board, str) and board.isascii() and board.isdigit() else None

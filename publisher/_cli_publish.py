@@ -1,0 +1,185 @@
+"""`pinrules publish`: read the post files, route each to its account, publish, report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+from pinrules import (
+    Document,
+    FileProblem,
+    NetworkSettings,
+    Preflight,
+    UsageError,
+    account_for,
+    build_preflight,
+    find_post_files,
+    load_accounts,
+    read_post_file,
+    resolve_settings,
+)
+
+from ._api import token_from_env
+from ._arguments import PublishArguments
+from ._cli_accounts import existing_store, oauth_app, require
+from ._client import PinterestClient
+from ._journal import Journal
+from ._oauth import OAuthFlow
+from ._progress import ProgressBar
+from ._publish import Publisher, PublishOptions, PublishResult, Status
+from ._secret import Secret
+from ._tokens import TokenManager
+
+CONCURRENT_POSTS = 8
+
+
+def _render_text(results: list[PublishResult]) -> str:
+    lines = []
+    for r in results:
+        what = f"{r.file or r.post_id}: {r.status}"
+        if r.pin_id:
+            what += f" pin {r.pin_id} {r.pin_url}" + (" (recorded earlier)" if r.from_journal else "")
+        lines.append(what)
+        for step in r.requests:
+            body = json.dumps(step["body"], ensure_ascii=False) if step["body"] is not None else ""
+            lines.append(f"    {step['method']} {step['url']} {body}".rstrip())
+        for d in r.diagnostics:
+            place = f"{d.file}:{d.line}:{d.column}: " if d.file else ""
+            lines.append(f"    {place}{d.severity} {d.rule} {d.message}")
+    counts = {s: sum(r.status == s for r in results) for s in Status}
+    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no posts")
+    return "\n".join(lines) + "\n"
+
+
+class _Route:
+    """Which account publishes a post: --account, else the post's accountId when that account is
+    connected, else PINTEREST_ACCESS_TOKEN. One client and publisher per account, made on first use."""
+
+    def __init__(self, args: PublishArguments, preflight: Preflight, options: PublishOptions,
+                 journal: Journal | None) -> None:  # fmt: skip
+        self.args, self.preflight, self.options, self.journal = args, preflight, options, journal
+        self.token = token_from_env()
+        self.store = existing_store(args.store)
+        self.manager: TokenManager | None = None
+        self.publishers: dict[str | None, tuple[Publisher, dict[str, Any] | None]] = {}
+        if args.account:
+            require(self.store, args.account)
+
+    def check(self, documents: list[Document | FileProblem]) -> None:
+        """Every post has credentials before anything is published (a dry run needs none)."""
+        if self.args.dry_run or self.token is not None:
+            return
+        for document in documents:
+            if isinstance(document, Document) and self.account_of(document.value) is None:
+                raise UsageError(f"{document.name}: no access token: set PINTEREST_ACCESS_TOKEN, "
+                                 "use --account NAME, or name a connected account in accountId")  # fmt: skip
+
+    def account_of(self, post: Any) -> str | None:
+        if self.args.account:
+            return self.args.account
+        named = post.get("accountId") if isinstance(post, dict) else None
+        if isinstance(named, str) and self.store is not None and self.store.get(named) is not None:
+            return named
+        return None
+
+    def publisher(self, name: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        if name not in self.publishers:
+            self.publishers[name] = self._make(name)
+        return self.publishers[name]
+
+    def _make(self, name: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        if name is None or self.store is None:
+            client = PinterestClient(self.token or Secret(""), self.args.base_url)
+            checks = self.token is not None
+            return Publisher(client, self.journal, self.preflight, self.options, check_boards=checks), None
+        if self.manager is None:
+            self.manager = TokenManager(
+                self.store, OAuthFlow(oauth_app("http://127.0.0.1/", self.args.base_url))
+            )
+        stored = self.store.require(name)
+        source, unauthorized = self.manager.client_auth(name)
+        client = PinterestClient(stored.access_token, self.args.base_url, token_source=source,
+                                 on_unauthorized=unauthorized)  # fmt: skip
+        publisher = Publisher(
+            client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
+        )
+        defaults = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
+        return publisher, defaults
+
+    async def close(self) -> None:
+        for publisher, _ in self.publishers.values():
+            await publisher.client.close()
+        if self.store is not None:
+            self.store.close()
+
+
+async def _publish_all(
+    files: list[str], route: _Route, accounts: dict[str, dict[str, Any]], progress: bool
+) -> list[PublishResult]:
+    """Publish every file, a few at a time, each with its account's publisher."""
+    gate = asyncio.Semaphore(CONCURRENT_POSTS)
+    documents = [read_post_file(name) for name in files]
+    route.check(documents)
+
+    async def one(name: str, document: Document | FileProblem) -> PublishResult:
+        if isinstance(document, FileProblem):
+            # an unreadable file cannot be published, even with its rule ignored
+            reader = document.diagnostic(route.preflight, always=True)
+            return PublishResult(Status.REJECTED, file=name, diagnostics=[reader] if reader else [])
+        publisher, defaults = route.publisher(route.account_of(document.value))
+        async with gate:
+            account = account_for(document.value, accounts) or defaults
+            return await publisher.publish(document.value, account=account, document=document)
+
+    results = await asyncio.gather(
+        *(one(name, document) for name, document in zip(files, documents, strict=True))
+    )
+    if progress:
+        sys.stderr.write("\r" + " " * 100 + "\r")
+    return list(results)
+
+
+def run_publish(args: PublishArguments) -> int:
+    settings = resolve_settings(
+        args.rules, args.selection, accounts=args.accounts, allow_private_network=args.allow_private_network
+    )
+    preflight = build_preflight(settings)
+    files = find_post_files(args.paths)
+    accounts = load_accounts(settings.accounts) if settings.accounts else {}
+    progress = sys.stdout.isatty()
+    options = PublishOptions(
+        network=NetworkSettings(allow_private_network=settings.allow_private_network),
+        poll_interval=args.poll_interval,
+        poll_timeout=args.poll_timeout,
+        dry_run=args.dry_run,
+        progress=ProgressBar("video") if progress else None,
+        ignore_schedule=args.ignore_schedule,
+        ignored_in=settings.ignored_in,
+    )
+    if args.dry_run and (args.journal or args.no_journal):
+        raise UsageError("a dry run neither reads nor writes the journal: drop --journal/--no-journal")
+    if args.no_journal and args.journal:
+        raise UsageError("--journal and --no-journal contradict each other")
+    journal = None if args.dry_run or args.no_journal else Journal(args.journal)
+
+    async def go() -> list[PublishResult]:
+        route = _Route(args, preflight, options, journal)
+        try:
+            return await _publish_all(files, route, accounts, progress)
+        finally:
+            await route.close()
+
+    try:
+        results = asyncio.run(go())
+    finally:
+        if journal is not None:
+            journal.close()
+    if args.format == "json":
+        sys.stdout.write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(_render_text(results))
+    # a post that is not due yet is not a failure: a later run publishes it
+    wanted = {Status.PLANNED, Status.SCHEDULED} if args.dry_run else {Status.PUBLISHED, Status.SCHEDULED}
+    return 0 if all(r.status in wanted for r in results) else 1

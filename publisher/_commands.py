@@ -1,0 +1,192 @@
+"""The publisher's commands: `publish`, `accounts`, `boards`, `sandbox`, and `lint --account`.
+
+Registered with the `pinrules` script through the `pinrules.commands` entry point. This module
+only declares them (argparse only: it loads when `pinrules` starts); each command turns its
+parsed arguments into a typed object (`_arguments`) and imports the code that runs it only then.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pinrules import (
+    ACCOUNTS_FILE,
+    PRIVATE_NETWORK,
+    RULE_OPTIONS,
+    SELECTION_OPTIONS,
+    Command,
+    Commands,
+    LintExtension,
+    Parser,
+    UsageError,
+    option_group,
+    pinterest,
+)
+
+TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
+if TYPE_CHECKING:
+    from pinrules import LintAddOn, Preflight
+
+
+def _declare_store(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="FILE", help="the account store (default: in your data folder)")
+
+
+def _declare_base_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base-url", metavar="URL", help="API base (default: PINTEREST_API_BASE or Pinterest's)"
+    )
+
+
+def _declare_account(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--account", metavar="NAME", help="a connected account (pinrules accounts)")
+
+
+def _declare_journal(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--journal", metavar="FILE", help="the publish journal (default: in your data folder)"
+    )
+
+
+STORE = option_group(_declare_store)
+BASE_URL = option_group(_declare_base_url)
+ACCOUNT = option_group(_declare_account)
+JOURNAL = option_group(_declare_journal)
+
+
+def _declare_publish(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="post files or folders")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--dry-run", action="store_true", help="show the Pinterest requests, send nothing")
+    parser.add_argument(
+        "--no-journal", action="store_true", help="do not record or look up earlier publishes"
+    )
+    parser.add_argument("--ignore-schedule", action="store_true",
+                        help="publish posts whose scheduledAt is still ahead, now")  # fmt: skip
+    parser.add_argument("--poll-interval", type=float, default=pinterest.MEDIA_POLL_INTERVAL_SECONDS,
+                        metavar="SECONDS", help="how often a video's processing is asked about")  # fmt: skip
+    parser.add_argument("--poll-timeout", type=float, default=pinterest.MEDIA_POLL_TIMEOUT_SECONDS,
+                        metavar="SECONDS", help="how long a video may take to process")  # fmt: skip
+
+
+def _declare_accounts(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    connect = actions.add_parser(
+        "connect", help="connect an account (OAuth, opens a browser)", parents=[STORE, BASE_URL]
+    )
+    connect.add_argument("--name", default="default", help="what to call the account here")
+    connect.add_argument("--secret-boards", action="store_true",
+                         help="also ask for " + " and ".join(pinterest.SECRET_BOARD_SCOPES))  # fmt: skip
+    connect.add_argument("--no-browser", action="store_true", help="print the URL only")
+    connect.add_argument(
+        "--port", type=int, default=0, help="callback port on 127.0.0.1 (default: a free one)"
+    )
+    actions.add_parser("list", help="list connected accounts", parents=[STORE])
+    actions.add_parser("show", help="one account, without its tokens", parents=[STORE]).add_argument(
+        "name", metavar="NAME"
+    )
+    actions.add_parser("refresh", help="refresh its tokens now", parents=[STORE, BASE_URL]).add_argument(
+        "name", metavar="NAME"
+    )
+    actions.add_parser(
+        "disconnect", help="forget the account and delete its tokens", parents=[STORE]
+    ).add_argument("name", metavar="NAME")
+    default_board = actions.add_parser(
+        "set-default-board", help="the board posts without boardId go to", parents=[STORE]
+    )
+    default_board.add_argument("name", metavar="NAME")
+    default_board.add_argument("board_id", metavar="BOARD_ID")
+    actions.add_parser("key", help="print a new key for PINRULES_TOKEN_KEY (tokens encrypted at rest)")
+
+
+def _declare_boards(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="ACCOUNT")
+
+
+def _declare_sandbox(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--token", help="the access token to accept (default: a random one, printed)")
+    parser.add_argument("--files", metavar="DIR", help="serve DIR at /files/ (cover images for demos)")
+
+
+def _publish(namespace: argparse.Namespace) -> int:
+    from pinrules import options_from  # noqa: PLC0415
+
+    from ._arguments import PublishArguments  # noqa: PLC0415
+    from ._cli_publish import run_publish  # noqa: PLC0415
+
+    return run_publish(options_from(PublishArguments, namespace))
+
+
+def _accounts(namespace: argparse.Namespace) -> int:
+    from pinrules import options_from  # noqa: PLC0415
+
+    from ._arguments import AccountsArguments  # noqa: PLC0415
+    from ._cli_accounts import run_accounts  # noqa: PLC0415
+
+    return run_accounts(options_from(AccountsArguments, namespace))
+
+
+def _boards(namespace: argparse.Namespace) -> int:
+    from pinrules import options_from  # noqa: PLC0415
+
+    from ._arguments import BoardsArguments  # noqa: PLC0415
+    from ._cli_accounts import run_boards  # noqa: PLC0415
+
+    return run_boards(options_from(BoardsArguments, namespace))
+
+
+def _sandbox(namespace: argparse.Namespace) -> int:
+    from pinrules import options_from  # noqa: PLC0415
+
+    from ._arguments import SandboxArguments  # noqa: PLC0415
+    from .sandbox import run_sandbox  # noqa: PLC0415 - the stand-in only for this command
+
+    return run_sandbox(options_from(SandboxArguments, namespace))
+
+
+def _declare_lint_account(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--account", metavar="NAME", help="with --online: an account's default board, and its boards checked"
+    )
+    _declare_store(parser)
+    _declare_base_url(parser)
+
+
+def _lint_account(namespace: argparse.Namespace, preflight: Preflight) -> LintAddOn | None:
+    account = getattr(namespace, "account", None)
+    if account is None:
+        for flag in ("store", "base_url"):
+            if getattr(namespace, flag, None) is not None:
+                name = "--" + flag.replace("_", "-")
+                raise UsageError(f"{name} applies to lint with --account NAME")
+        return None
+    from pinrules import options_from  # noqa: PLC0415
+
+    from ._arguments import AccountLintArguments  # noqa: PLC0415
+    from ._cli_accounts import account_lint  # noqa: PLC0415
+
+    return account_lint(options_from(AccountLintArguments, namespace), preflight)
+
+
+def register(commands: Commands) -> None:
+    commands.add(Command(
+        "publish", "preflight posts, then publish those that pass",
+        "pinrules publish posts/ --account shop --dry-run",
+        _declare_publish, _publish,
+        parents=(RULE_OPTIONS, SELECTION_OPTIONS, ACCOUNTS_FILE, PRIVATE_NETWORK,
+                 ACCOUNT, STORE, BASE_URL, JOURNAL),
+    ))  # fmt: skip
+    commands.add(Command(
+        "accounts", "connected Pinterest accounts and their tokens", "pinrules accounts connect --name shop",
+        _declare_accounts, _accounts,
+    ))  # fmt: skip
+    commands.add(Command(
+        "boards", "list a connected account's boards", "pinrules boards shop",
+        _declare_boards, _boards, parents=(STORE, BASE_URL),
+    ))  # fmt: skip
+    commands.add(Command(
+        "sandbox", "run the local Pinterest stand-in (for demos and tests)", "pinrules sandbox --port 0",
+        _declare_sandbox, _sandbox,
+    ))  # fmt: skip
+    commands.extend_lint(LintExtension(_declare_lint_account, _lint_account))

@@ -1,0 +1,94 @@
+"""The video flow: register an upload slot, upload the file (downloading a URL first), and wait
+until Pinterest has processed it. Its result is the media id a video pin is created with."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinrules import NetworkSettings
+
+from ._client import PinterestClient
+from ._errors import MediaTransferError, PinterestError
+from ._flow import FlowError, reraise_reauth
+from ._requests import PinPlan
+
+Progress = Callable[[str, int, int | None], None]  # stage, done, total
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    network: NetworkSettings
+    poll_interval: float
+    poll_timeout: float
+    stall_timeout: float
+    progress: Progress | None = None
+
+
+async def video_media_id(client: PinterestClient, pin: PinPlan, settings: VideoSettings) -> str:
+    """The id of the processed media for a video pin: Pinterest's own id as given, or a new upload."""
+    media_id = pin.value if pin.source == "mediaId" else await _upload_video(client, pin, settings)
+    await _wait_for_processing(client, media_id, settings)
+    return media_id
+
+
+async def _upload_video(client: PinterestClient, pin: PinPlan, settings: VideoSettings) -> str:
+    try:
+        slot = await client.register_media()
+    except PinterestError as error:
+        reraise_reauth(error)
+        raise FlowError(
+            "pinterest.media.register_failed", f"Pinterest refused to register the upload: {error}"
+        ) from None
+    from ._download import download  # noqa: PLC0415 - the HTTP transfers only when a video moves
+    from ._upload import upload  # noqa: PLC0415
+
+    path, downloaded = Path(pin.value), False
+    progress = settings.progress
+    try:
+        if pin.source == "url":
+            path = await download(pin.value, settings.network, stall_timeout=settings.stall_timeout)
+            downloaded = True
+        with path.open("rb") as handle:
+            await upload(
+                client.session, slot.upload_url, slot.upload_parameters, handle, path.name,
+                stall_timeout=settings.stall_timeout,
+                progress=(lambda done, total: progress("upload", done, total)) if progress else None,
+            )  # fmt: skip
+    except MediaTransferError as error:
+        raise FlowError("pinterest.video.upload_failed", str(error)) from None
+    except OSError as error:
+        raise FlowError("pinterest.video.upload_failed", f"cannot read {path}: {error.strerror}") from None
+    finally:
+        if downloaded:
+            path.unlink(missing_ok=True)
+    return slot.media_id
+
+
+async def _wait_for_processing(client: PinterestClient, media_id: str, settings: VideoSettings) -> None:
+    deadline = time.monotonic() + settings.poll_timeout
+    while True:
+        try:
+            media = await client.get_media(media_id)
+        except PinterestError as error:
+            reraise_reauth(error)
+            raise FlowError(
+                "pinterest.video.transcode_failed", f"the media status could not be read: {error}"
+            ) from None
+        if settings.progress:
+            settings.progress(f"processing ({media.status})", 0, None)
+        if media.status == "succeeded":
+            return
+        if media.status == "failed":
+            raise FlowError(
+                "pinterest.video.transcode_failed", f"Pinterest could not process media {media_id}"
+            )
+        if time.monotonic() + settings.poll_interval > deadline:
+            raise FlowError(
+                "pinterest.video.transcode_timeout",
+                f"media {media_id} was still {media.status} after {settings.poll_timeout:g} s",
+            )
+        await asyncio.sleep(settings.poll_interval)

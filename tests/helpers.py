@@ -1,0 +1,96 @@
+"""What several test modules share: paths, the command-line runner, and the stand-in.
+
+Test modules import from here (and from `media`, `media_server`, `strategies`, `reference`),
+never from each other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinrules import NetworkSettings
+from publisher.sandbox import SandboxState, demo_state, make_app
+
+from .media import image, video
+from .media_server import ServerThread
+
+ROOT = Path(__file__).resolve().parent.parent
+# Public test corpora: the workplace's shared folder beside the checkout when there is one (CI
+# lays it there), else the copies in tests/data/shared, so that a clone on its own passes too.
+_BESIDE = ROOT.parent / "shared"
+SHARED = Path(
+    os.environ.get("PINRULES_SHARED_DIR")
+    or (_BESIDE if (_BESIDE / "jsontestsuite").is_dir() else ROOT / "tests" / "data" / "shared")
+)
+
+GOOD = {
+    "id": "soup-01",
+    "media": [{"kind": "image", "url": "https://cdn.example.com/soup.jpg"}],
+    "options": {"pinterest": {"boardId": "549755885175"}},
+}
+TOKEN = "sandbox-test-token-5f2a9c"
+BOARD = "549755885175"
+# the stand-in and test servers listen on 127.0.0.1: let exactly that address through the guard
+LOCAL = NetworkSettings(allowed_addresses=frozenset({"127.0.0.1"}), timeout=5)
+
+
+def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """The real `pinrules` command, in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "pinrules", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, check=False, env=env, input=stdin)  # fmt: skip
+
+
+def write(path: Path, value: object | str) -> Path:
+    """A file holding `value` (JSON unless it is already text), its folders made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value if isinstance(value, str) else json.dumps(value, indent=2), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Sandbox:
+    """A running stand-in: its base URL, its state, and a folder with media files."""
+
+    base: str
+    state: SandboxState
+    dir: Path
+
+    @property
+    def api(self) -> str:
+        return f"{self.base}/v5"
+
+    def url(self, name: str) -> str:
+        return f"{self.base}/files/{name}"
+
+
+@contextmanager
+def running_sandbox(folder: Path, token: str = TOKEN) -> Iterator[Sandbox]:
+    """The stand-in on a free loopback port, serving soup.jpg, cover.jpg, clip.mp4 and page.html
+    from `folder`/files (copies of them lie in `folder` too)."""
+    files = folder / "files"
+    files.mkdir(exist_ok=True)
+    for name, data in (
+        ("soup.jpg", image("JPEG")),
+        ("cover.jpg", image("JPEG")),
+        ("clip.mp4", video("mp4")),
+        ("page.html", b"<!doctype html><html></html>"),
+    ):
+        (files / name).write_bytes(data)
+        (folder / name).write_bytes(data)
+    state = demo_state(token)
+    state.files = files
+    state.faults.processing_seconds = 0.05
+    server = ServerThread(make_app(state))
+    base = server.start()
+    try:
+        yield Sandbox(base, state, folder)
+    finally:
+        server.stop()
