@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from ._accounts import load_accounts
     from ._atomic import write_atomic
+    from ._cli import main
     from ._command_run import LintAddOn, options_from
     from ._commands import Command, Commands, LintExtension, Parser, option_group, split_codes
     from ._conditions import FORMATS, TYPE_NAMES, json_type
@@ -29,9 +30,10 @@ if TYPE_CHECKING:
     from ._docs import explain_text, rules_markdown, with_table
     from ._documents import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, ParseError, read_document
     from ._engine import Preflight
+    from ._errors import BlockedAddressError, InvalidPointer
     from ._files import FileFacts, inspect_file, resolve_media_path
     from ._folders import cache_dir, data_dir, data_file
-    from ._guard import BlockedAddressError, check_address, why_not_public
+    from ._guard import check_address, why_not_public
     from ._lint import FileProblem, LintResult, account_for, find_post_files, lint, read_post_file
     from ._network import UrlFacts, make_session, probe, probe_all
     from ._network_settings import NetworkSettings
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 
 # public name -> the private module that defines it
 _HOMES = {
+    "main": "_cli",
     "probe": "_network",
     "FileFacts": "_files",
     "inspect_file": "_files",
@@ -84,7 +87,8 @@ _HOMES = {
     "cache_dir": "_folders",
     "data_dir": "_folders",
     "data_file": "_folders",
-    "BlockedAddressError": "_guard",
+    "BlockedAddressError": "_errors",
+    "InvalidPointer": "_errors",
     "why_not_public": "_guard",
     "FileProblem": "_lint",
     "LintResult": "_lint",
@@ -143,6 +147,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "FileFacts",
     "FileProblem",
     "Finding",
+    "InvalidPointer",
     "LintAddOn",
     "LintExtension",
     "LintResult",
@@ -179,6 +184,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "load_rules",
     "load_settings",
     "located",
+    "main",
     "make_session",
     "matches",
     "online_findings",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from ._errors import UsageError
+from ._errors import PinrulesError, UsageError
 
 TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class Commands:
 
     def add(self, command: Command) -> None:
         if command.name in self.commands:
-            raise ValueError(f"the command {command.name!r} is registered twice")
+            raise PinrulesError(f"the command {command.name!r} is registered twice")
         self.commands[command.name] = command
 
     def extend_lint(self, extension: LintExtension) -> None:

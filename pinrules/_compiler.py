@@ -39,6 +39,7 @@ from ._conditions import (
     json_in,
     leaves,
 )
+from ._errors import PinrulesError
 from ._pointer import MISSING, WILDCARD, Path, is_array_index, located, step
 from ._rule import Rule
 
@@ -386,4 +387,4 @@ def _leaf(writer: _Writer, leaf: Leaf, v: str) -> str:
         return f"(not isinstance({v}, str) or {regex}.search({v}) is not None)"
     if op == "format":
         return f"(not isinstance({v}, str) or {writer.constant(FORMATS[arg])}({v}))"
-    raise ValueError(f"unknown operator {op!r}")
+    raise PinrulesError(f"unknown operator {op!r}")  # the rule schema makes this unreachable

@@ -112,11 +112,11 @@ class LineIndex:
 # --- JSON -------------------------------------------------------------------------------
 
 
-class _DuplicateKeyError(Exception):
+class _DuplicateKeyError(PinrulesError):
     pass
 
 
-class _NotANumberError(Exception):
+class _NotANumberError(PinrulesError):
     pass
 
 

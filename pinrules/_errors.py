@@ -1,9 +1,12 @@
 """Every error pinrules raises on purpose, in one tree.
 
-    PinrulesError          the root: the command line turns it into exit status 2
-    ├── UsageError         a flag, a path, a settings, accounts or baseline file is wrong
-    ├── RuleFileError      a rule file cannot be used (file, line, column, problem)
-    └── ParseError         a post file is not a readable post document (line, column)
+    PinrulesError              the root: the command line turns it into exit status 2
+    ├── UsageError             a flag, a path, a settings, accounts or baseline file is wrong
+    ├── RuleFileError          a rule file cannot be used (file, line, column, problem)
+    ├── ParseError             a post file is not a readable post document (line, column)
+    ├── InvalidPointer         a JSON pointer that is not RFC 6901 (also a ValueError)
+    └── BlockedAddressError    a URL led to an address that is not public (also an OSError,
+                               so that HTTP clients report it as a failed connection)
 
 The publisher's and the service's errors hang below `PinrulesError` too (their `_errors`
 modules draw their branches). Library code raises these; only the command line decides
@@ -19,6 +22,14 @@ class PinrulesError(Exception):
 
 class UsageError(PinrulesError):
     """A mistake in how pinrules was called: a flag, a path, a settings, accounts or baseline file."""
+
+
+class InvalidPointer(PinrulesError, ValueError):
+    """A JSON pointer string that does not start with '/'."""
+
+
+class BlockedAddressError(PinrulesError, OSError):
+    """A connection to an address that is not public was refused before it was made."""
 
 
 class RuleFileError(PinrulesError):

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 
+from ._errors import BlockedAddressError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
-
-
-class BlockedAddressError(OSError):
-    """A connection to an address that is not public was refused before it was made."""
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

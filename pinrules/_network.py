@@ -26,8 +26,9 @@ from typing import Any
 import aiohttp
 
 from ._atomic import write_atomic
+from ._errors import BlockedAddressError
 from ._folders import cache_dir
-from ._guard import BlockedAddressError, check_address
+from ._guard import check_address
 from ._network_settings import NetworkSettings
 from ._sniff import SNIFF_BYTES, sniff
 from ._version import USER_AGENT

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ._errors import InvalidPointer
+
 Token = str | int
 Pointer = tuple[Token, ...]
 WILDCARD = "*"
@@ -39,11 +41,11 @@ def is_array_index(token: str) -> bool:
 
 
 def split_pointer(text: str) -> tuple[str, ...]:
-    """Split an RFC 6901 pointer string into unescaped tokens; raise ValueError if malformed."""
+    """Split an RFC 6901 pointer string into unescaped tokens; raise InvalidPointer if malformed."""
     if text == "":
         return ()
     if not text.startswith("/"):
-        raise ValueError(f"a JSON pointer starts with '/' (got {text!r})")
+        raise InvalidPointer(f"a JSON pointer starts with '/' (got {text!r})")
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/"))
 
 

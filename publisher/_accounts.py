@@ -8,7 +8,6 @@ they are encrypted at rest.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,22 +17,24 @@ from pinrules import data_file
 
 from ._errors import StoreError
 from ._secret import Secret
+from ._sqlite import open_store
 
 KEY_VARIABLE = "PINRULES_TOKEN_KEY"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
-    name TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL,
-    username TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    default_board_id TEXT,
-    access_token BLOB NOT NULL,
-    access_expires_at REAL NOT NULL,
-    refresh_token BLOB NOT NULL,
-    refresh_expires_at REAL,
-    connected_at REAL NOT NULL
+# the schema, as ordered migration steps (PRAGMA user_version counts those applied)
+MIGRATIONS = (
+    """CREATE TABLE IF NOT EXISTS accounts (
+        name TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        username TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        default_board_id TEXT,
+        access_token BLOB NOT NULL,
+        access_expires_at REAL NOT NULL,
+        refresh_token BLOB NOT NULL,
+        refresh_expires_at REAL,
+        connected_at REAL NOT NULL
+    )""",
 )
-"""
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,9 @@ class _Cipher:
 class AccountStore:
     def __init__(self, path: str | os.PathLike[str] | None = None, key: str | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():  # create it private before anything is written to it
-            descriptor = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-            os.close(descriptor)
-        os.chmod(self.path, 0o600)
         self._cipher = _Cipher(key if key is not None else os.environ.get(KEY_VARIABLE))
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute(SCHEMA)
+        self._db = open_store(self.path, MIGRATIONS, "account store")
+        os.chmod(self.path, 0o600)  # also a store made by an older pinrules, or copied in
 
     def close(self) -> None:
         self._db.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +17,19 @@ from typing import Any
 
 from pinrules import data_file
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS posts (
-    key TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    pin_id TEXT,
-    board_id TEXT,
-    attempted_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+from ._sqlite import open_store
+
+# the schema, as ordered migration steps (PRAGMA user_version counts those applied)
+MIGRATIONS = (
+    """CREATE TABLE IF NOT EXISTS posts (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        pin_id TEXT,
+        board_id TEXT,
+        attempted_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
 )
-"""
 
 
 def default_path() -> Path:
@@ -55,10 +57,8 @@ class Entry:
 class Journal:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)  # autocommit: each write lands
+        self._db = open_store(self.path, MIGRATIONS, "publish journal")  # autocommit: each write lands
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(SCHEMA)
         self._sync = ""
 
     def close(self) -> None:

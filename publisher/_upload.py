@@ -49,7 +49,7 @@ class _FilePart(Payload):
             await writer.write(chunk)
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
-        raise TypeError("a file part is bytes, not text")
+        return f"<{self._length:,} bytes of a file>"  # for reprs: the bytes are never text
 
 
 async def upload(

@@ -303,6 +303,7 @@ async def upload(request: web.Request) -> web.Response:
         if not isinstance(part, BodyPartReader):  # S3 takes a flat form, not nested multiparts
             return web.Response(status=400, text="<Error><Code>MalformedPOSTRequest</Code></Error>")
         if part.name == "file":
+            media["filename"] = part.filename
             while chunk := await part.read_chunk(256 * 1024):
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]

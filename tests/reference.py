@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from pinrules import FORMATS, Rule
+from pinrules import FORMATS, Rule, is_array_index
 
 _NOTHING = object()
 
@@ -51,7 +51,7 @@ def _lookup(node: Any, tokens: list[str]) -> Any:
     for token in tokens:
         if isinstance(node, dict) and token in node:
             node = node[token]
-        elif isinstance(node, list) and re.fullmatch(r"0|[1-9][0-9]*", token) and int(token) < len(node):
+        elif isinstance(node, list) and is_array_index(token) and int(token) < len(node):
             node = node[int(token)]
         else:
             return _NOTHING
@@ -81,7 +81,7 @@ def _walked(node: Any, tokens: list[str]) -> tuple[Any, ...]:
     """Tokens as a pointer, with indexes as ints where they step into an array."""
     out: list[Any] = []
     for token in tokens:
-        out.append(int(token) if isinstance(node, list) and token.isdigit() else token)
+        out.append(int(token) if isinstance(node, list) and is_array_index(token) else token)
         node = _lookup(node, [token])
     return tuple(out)
 

@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .helpers import SHARED
-
-GOOD = {
-    "id": "soup-01",
-    "media": [{"kind": "image", "url": "https://cdn.example.com/soup.jpg"}],
-    "options": {"pinterest": {"boardId": "549755885175"}},
-}
-
-
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pinrules", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, check=False)  # fmt: skip
-
-
-def write(path: Path, value: object | str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(value if isinstance(value, str) else json.dumps(value, indent=2), encoding="utf-8")
-    return path
+from .helpers import GOOD, SHARED, run, write
 
 
 class TestExitStatus:
@@ -159,3 +140,74 @@ class TestOptions:
         assert {d["rule"] for d in json.loads(selected.stdout)} == {"pinterest.board.required"}
         ignored = run("lint", "--format", "json", "--ignore", "pinterest,post.field", post)
         assert json.loads(ignored.stdout) == []
+
+
+class TestCommandLine:
+    def test_no_command_lists_every_command(self) -> None:
+        """`pinrules` alone lists each command with its summary (a usage error: exit 2)."""
+        result = run()
+        assert result.returncode == 2
+        listed = [line.split()[0] for line in result.stdout.split("commands:")[1].strip().splitlines()[:7]]
+        assert listed == ["lint", "rules", "explain", "publish", "accounts", "boards", "sandbox"]
+
+    @pytest.mark.parametrize(
+        "command", ["lint", "rules", "explain", "publish", "accounts", "boards", "sandbox"]
+    )
+    def test_each_command_has_help_with_an_example(self, command: str) -> None:
+        """`pinrules CMD --help` says what it does and shows an example."""
+        result = run(command, "--help")
+        assert result.returncode == 0
+        assert "example:\n  pinrules " + command in result.stdout
+
+    def test_version(self) -> None:
+        """--version prints the package's version."""
+        import pinrules
+
+        assert run("--version").stdout == f"pinrules {pinrules.__version__}\n"
+
+    def test_an_unexpected_failure_is_one_line_and_not_exit_1(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A bug exits 3 (1 means findings) with one line saying how to report it; --debug adds
+        the traceback."""
+        import pinrules
+
+        def broken(self: object, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("something internal")
+
+        monkeypatch.setattr(pinrules.Preflight, "check_document", broken)
+        post = write(tmp_path / "post.json", GOOD)
+        assert pinrules.main(["lint", str(post)]) == 3
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert "internal error (RuntimeError: something internal)" in err
+        assert "--debug" in err
+        assert pinrules.main(["lint", "--debug", str(post)]) == 3
+        assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["lint", "--store", "x.sqlite3", "."], "--store applies to lint with --account"),
+            (["lint", "--base-url", "http://x", "."], "--base-url applies to lint with --account"),
+            (["lint", "--online-cache-ttl", "5", "."], "add --online"),
+            (["publish", "--dry-run", "--journal", "j.sqlite3", "."], "a dry run neither reads nor writes"),
+            (["publish", "--journal", "j.sqlite3", "--no-journal", "."], "contradict"),
+            (["accounts", "list", "--base-url", "http://x"], "unrecognized arguments: --base-url"),
+            (["rules", "--select", "pinterest"], "unrecognized arguments: --select"),
+        ],
+    )
+    def test_options_without_effect_are_refused(self, tmp_path: Path, args: list[str], message: str) -> None:
+        """An option a command would ignore is a usage error, not silently dropped."""
+        result = run(*args, cwd=tmp_path)
+        assert result.returncode == 2
+        assert message in result.stderr
+
+    def test_publish_honours_per_file_ignores(self, tmp_path: Path) -> None:
+        """`publish --per-file-ignores` drops the ignored codes for matching files, as lint does."""
+        write(tmp_path / "drafts" / "a.json", {**GOOD, "title": "x" * 101})
+        plain = run("publish", "--dry-run", "--isolated", "drafts", cwd=tmp_path)
+        ignored = run("publish", "--dry-run", "--isolated", "--per-file-ignores",
+                      "drafts/*=pinterest.title,pinterest.image_url", "drafts", cwd=tmp_path)  # fmt: skip
+        assert "pinterest.title.max_length" in plain.stdout
+        assert "pinterest.title.max_length" not in ignored.stdout

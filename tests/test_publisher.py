@@ -11,6 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema
 import pytest
@@ -143,6 +144,16 @@ class TestVideoPins:
         _, _, body = sandbox.state.requests[-1]
         assert body["media_source"]["source_type"] == "video_id"
         assert body["media_source"]["cover_image_url"] == sandbox.url("cover.jpg")
+
+    def test_a_file_name_with_quotes_and_line_breaks_cannot_break_the_upload(self, sandbox: Sandbox) -> None:
+        """The multipart header quotes the file name: a quote or CR/LF in it neither breaks the
+        upload nor adds a header or a field (the stand-in compares every field it receives)."""
+        name = 'clip"; name="key"\r\nX-Evil: 1.mp4'
+        (sandbox.dir / name).write_bytes(video("mp4"))
+        result = publish(sandbox, video_post(sandbox, {"path": name}))
+        assert (result.status, codes(result)) == (Status.PUBLISHED, [])
+        (media,) = sandbox.state.media.values()
+        assert media["filename"] == quote(name, safe="")  # RFC 7578's percent-encoding
 
     def test_video_from_a_url_is_downloaded_then_uploaded(self, sandbox: Sandbox) -> None:
         """A video URL is fetched (behind the guard) and uploaded like a file."""

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 
 import aiohttp
 
-from publisher import Limiters, RateLimiter, RetryPolicy, parse_retry_after
+from publisher import Limiters, PinterestClient, RateLimiter, RetryPolicy, parse_retry_after
 from publisher.sandbox import demo_state, make_app
 
 from .media_server import ServerThread
@@ -60,6 +60,13 @@ class TestLimiter:
         limiters = Limiters(rate=1, burst=1)
         assert limiters.for_account("a") is limiters.for_account("a")
         assert limiters.for_account("a") is not limiters.for_account("b")
+
+
+def test_clients_of_one_account_share_one_limiter() -> None:
+    """Two clients with one token queue on the same limiter; another token has its own."""
+    first, second, other = (PinterestClient(token) for token in ("tok-a", "tok-a", "tok-b"))
+    assert first.limiter is second.limiter
+    assert first.limiter is not other.limiter
 
 
 def test_faults_can_be_set_over_http() -> None:

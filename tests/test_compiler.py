@@ -1,0 +1,246 @@
+"""The rule compiler: nothing from a rule file or the cache runs as code, its source is visible,
+and hostile or odd rules still agree with the plain reference interpreter."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pinrules import Preflight, RuleFileError, to_pointer
+
+from . import reference
+from .helpers import ROOT, run, write
+from .strategies import json_objects, json_values, valid_posts
+
+SNAPSHOT = ROOT / "tests" / "data" / "compiled-rules.py.txt"
+# text that would do something if it were ever pasted into generated code
+PAYLOADS = [
+    "'); open('PWNED', 'w').write('x'); ('",
+    '"); open("PWNED", "w").write("x"); ("',
+    "'''\nopen('PWNED', 'w').write('x')\n'''",
+    '"""\nopen("PWNED", "w").write("x")\n"""',
+    "\\'; import os; os.system('touch PWNED') #",
+    "x\n    open('PWNED', 'w').write('x')\n# ",
+    "{value} {key} \\ \x00 \u2028 end",
+]
+
+
+def _rule(code: str, **fields: Any) -> dict[str, Any]:
+    """A house rule with its examples; fields override."""
+    base: dict[str, Any] = {
+        "code": code,
+        "severity": "warning",
+        "phase": "static",
+        "summary": "An adversarial rule.",
+        "message": "found {value}",
+        "fix": "Do something.",
+        "examples": {"pass": [{"post": {}}], "fail": [{"post": {"media": 1}}]},
+        "given": "",
+        "then": {"path": "/media", "exists": False},
+    }
+    return {**base, **fields}
+
+
+def _adversarial_rules(folder: Path) -> list[str]:
+    """House rules that carry a payload in every field that reaches the compiler or a message."""
+    codes = []
+    for n, payload in enumerate(PAYLOADS):
+        code = f"house.payload.p{n}"
+        token = payload.replace("~", "~0").replace("/", "~1")
+        rule = _rule(
+            code,
+            summary="payload " + payload.replace("\n", " ")[:80],
+            message=f"{payload} {{value}}",
+            fix=payload,
+            description=payload,
+            source=payload,
+            given=f"/{token}",
+            when={
+                "any": [{"path": f"/{token}", "equals": payload}, {"path": f"$/{token}", "in": [payload, 1]}]
+            },
+            then={"all": [{"path": f"/{token}", "exists": False}, {"pattern": "^[^'\"]*$"}]},
+            at=f"$/{token}",
+            examples={"pass": [{"post": {}}], "fail": [{"post": {payload: {payload: payload}}}]},
+        )
+        write(folder / f"{code}.yaml", json.dumps(rule))
+        codes.append(code)
+    return codes
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Preflight, Path]:
+    folder = tmp_path_factory.mktemp("hostile")
+    _adversarial_rules(folder / "rules")
+    return Preflight([folder / "rules"]), folder
+
+
+class TestNothingRunsAsCode:
+    def test_payloads_compile_and_check_without_running(
+        self, hostile: tuple[Preflight, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Every payload is data: checking posts that trigger them creates no file, and the
+        messages carry the payload text as it was written."""
+        preflight, folder = hostile
+        monkeypatch.chdir(folder)
+        for payload in PAYLOADS:
+            found = preflight.check({payload: {payload: payload}})
+            assert any(payload in d.message for d in found if d.rule.startswith("house.payload"))
+        assert not (folder / "PWNED").exists()
+        assert not Path("PWNED").exists()
+
+    def test_payloads_appear_in_the_source_only_as_string_literals(
+        self, hostile: tuple[Preflight, Path]
+    ) -> None:
+        """Path tokens enter the generated source as repr() literals: parsed, the source holds
+        the payloads only inside string constants, and calls nothing a payload names."""
+        source = hostile[0].compiled_source
+        tree = ast.parse(source)
+        called = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        assert called.isdisjoint({"open", "os.system", "__import__", "exec", "eval"})
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        assert names.isdisjoint({"open", "os", "PWNED"})
+        literals = [
+            n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
+        assert sum("PWNED" in text for text in literals) >= len(PAYLOADS) - 1
+        assert "# rule 'house.payload.p0'" in source
+
+    @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(post=json_values | json_objects | st.sampled_from([{p: {p: p}} for p in PAYLOADS]))
+    def test_hostile_rules_agree_with_the_reference(self, hostile: tuple[Preflight, Path], post: Any) -> None:
+        """The compiled hostile rules find exactly what the plain interpreter finds."""
+        preflight = hostile[0]
+        expected = reference.findings(preflight.rules, post)
+        assert [(d.rule, d.pointer) for d in preflight.check(post)] == [
+            (code, to_pointer(where)) for code, where in expected
+        ]
+
+
+class TestOddPaths:
+    @pytest.mark.parametrize("token", ["²", "٣", "01", "-1", "1e3", "0"])
+    def test_unicode_digits_are_member_names_and_never_crash(self, tmp_path: Path, token: str) -> None:
+        """A path token is an array index only when RFC 6901 says so ("0" or 1-9 then ASCII digits);
+        anything else names a member, on objects and arrays alike, without an exception."""
+        failing = {"post": {"media": {token: {token: 1}}}}
+        rule = _rule("house.odd.path", given=f"/media/{token}", then={"path": f"/{token}", "exists": False},
+                     examples={"pass": [{"post": {}}], "fail": [failing]})  # fmt: skip
+        write(tmp_path / "rules" / "house.odd.path.yaml", json.dumps(rule))
+        preflight = Preflight([tmp_path / "rules"], select=["house"])
+        for post in (
+            {"media": {token: {token: 1}}},
+            {"media": [{token: 1}, [1, 2]]},
+            {"media": [[0], [0, 1]]},
+        ):
+            expected = reference.findings(preflight.rules, post)
+            assert [(d.rule, d.pointer) for d in preflight.check(post)] == [
+                (c, to_pointer(w)) for c, w in expected
+            ]
+
+
+class TestRuleFileChecks:
+    def test_a_code_with_a_trailing_newline_is_refused(self, tmp_path: Path) -> None:
+        """'house.x\\n' is not a code, even in a file whose name ends the same way."""
+        rules = tmp_path / "rules"
+        write(rules / "house.x\n.yaml", json.dumps(_rule("house.x\n")))
+        with pytest.raises(RuleFileError, match="dotted lower-case words"):
+            Preflight([rules])
+
+
+class TestCache:
+    def _cache_files(self, folder: Path) -> list[Path]:
+        return sorted(folder.glob("rules-*.json"))
+
+    @pytest.mark.parametrize(
+        "tamper",
+        [
+            lambda body: body.replace('"max_length": 100', '"max_length": 100000'),
+            lambda body: "[]",
+            lambda body: "[1]",
+            lambda body: '{"key": 1}',
+            lambda body: body[: len(body) // 2],
+            lambda body: body.replace('"severity": "error"', '"severity": "info"'),
+        ],
+        ids=["limit", "empty-list", "one", "foreign", "truncated", "severity"],
+    )
+    def test_an_edited_cache_changes_nothing(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tamper: Any
+    ) -> None:
+        """A cache file that was edited is not trusted: the rules are validated again and the
+        results are those of the rule files."""
+        monkeypatch.setenv("PINRULES_CACHE_DIR", str(tmp_path))
+        post = {"title": "x" * 101, "media": []}
+        before = [(d.rule, d.severity) for d in Preflight().check(post)]
+        (cache,) = self._cache_files(tmp_path)
+        cache.write_text(tamper(cache.read_text(encoding="utf-8")), encoding="utf-8")
+        assert [(d.rule, d.severity) for d in Preflight().check(post)] == before
+        assert ("pinterest.title.max_length", "error") in before
+
+    def test_a_valid_cache_is_used(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An untouched cache is read back (the second load does not write it again)."""
+        monkeypatch.setenv("PINRULES_CACHE_DIR", str(tmp_path))
+        Preflight()
+        (cache,) = self._cache_files(tmp_path)
+        os.utime(cache, (1, 1))
+        Preflight()
+        assert cache.stat().st_mtime > 1  # touched as recently used, not replaced
+        assert len(self._cache_files(tmp_path)) == 1
+
+
+class TestVisibleSource:
+    def test_show_compiled_prints_the_generated_function(self) -> None:
+        """`pinrules rules --show-compiled` prints the source that lint runs."""
+        result = run("rules", "--show-compiled", "--isolated")
+        assert result.returncode == 0
+        assert result.stdout.startswith("def run(post, account):")
+        assert "# rule 'pinterest.title.max_length'" in result.stdout
+
+    def test_tracebacks_show_generated_lines(self, preflight: Preflight) -> None:
+        """An exception raised inside the generated function has its line in the traceback."""
+
+        class Exploding(dict[str, Any]):
+            def get(self, key: str, default: Any = None) -> Any:
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError) as caught:
+            preflight.check(Exploding(media=[]))
+        frames = traceback.extract_tb(caught.value.__traceback__)
+        generated = [f for f in frames if f.filename.startswith("<pinrules rules")]
+        assert generated
+        assert ".get(" in (generated[-1].line or "")
+
+    def test_snapshot_of_the_built_in_rules(self, preflight: Preflight) -> None:
+        """The generated source for the built-in rules is the reviewed snapshot
+        (regenerate with UPDATE_SNAPSHOTS=1 when a rule or the compiler changes on purpose)."""
+        source = preflight.compiled_source + "\n"
+        if os.environ.get("UPDATE_SNAPSHOTS"):
+            SNAPSHOT.write_text(source, encoding="utf-8")
+        assert source == SNAPSHOT.read_text(encoding="utf-8")
+
+
+class TestHouseRulesAgree:
+    @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(post=json_values | json_objects | valid_posts())
+    def test_with_the_example_house_rules(self, post: Any) -> None:
+        """Built-in plus the example house rules: compiled == reference."""
+        preflight = _with_house_rules()
+        expected = reference.findings(preflight.rules, post)
+        assert [(d.rule, d.pointer) for d in preflight.check(post)] == [
+            (code, to_pointer(where)) for code, where in expected
+        ]
+
+
+_HOUSE: list[Preflight] = []
+
+
+def _with_house_rules() -> Preflight:
+    if not _HOUSE:
+        _HOUSE.append(Preflight([ROOT / "examples" / "house-rules"]))
+    return _HOUSE[0]
