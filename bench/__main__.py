@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from . import engine, lint, network, publish
+from . import engine, lint, network, publish, startup
 
 
 def main() -> None:
     results = []
-    for bench in (engine, lint, network, publish):
+    for bench in (startup, engine, lint, network, publish):
         results += bench.main()
         print()
     print("ratios (measured in this run)")
     for name, ratio, goal, met in results:
-        unit = "" if "(s)" in name or "(MB)" in name else "x"
+        unit = "" if name.endswith(("(s)", "(MB)", "(ms)")) else "x"
         print(f"  {name:45s} {ratio:7.2f}{unit:1s}   goal {goal:8s} {'met' if met else 'MISSED'}")
 
 
