@@ -11,6 +11,7 @@
     online-cache-ttl = 0                  # seconds URL answers are reused across runs
     app-id = "1234567"                    # the Pinterest app for `pinrules accounts` (the secret:
                                           # PINTEREST_APP_SECRET, never a file)
+    database = "postgresql://..."         # the scheduler's (default: SQLite in the data folder)
 
     [tool.pinrules.severity]              # overrides, by code or prefix
     "pinterest.image.size_max" = "warning"
@@ -43,6 +44,7 @@ _KNOWN = (
     "allow-private-network",
     "online-cache-ttl",
     "app-id",
+    "database",
 )
 
 
@@ -59,6 +61,7 @@ class Settings:
     allow_private_network: bool = False
     online_cache_ttl: float = 0.0
     app_id: str | None = None  # the Pinterest app (its secret only ever from the environment)
+    database: str | None = None  # the scheduler's: postgresql://... or sqlite:FOLDER
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
 
@@ -148,6 +151,12 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, str | int) or isinstance(value, bool):
                 raise _fail(path, key, "must be your Pinterest app's id")
             settings.app_id = str(value)
+        elif key == "database":
+            if not isinstance(value, str) or not value.startswith(
+                ("postgresql://", "postgres://", "sqlite:")
+            ):
+                raise _fail(path, key, 'must be "postgresql://..." or "sqlite:FOLDER"')
+            settings.database = value
         elif key == "online-cache-ttl":
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise _fail(path, key, "must be a number of seconds, 0 or more")

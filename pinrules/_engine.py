@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._compiler import Finding, compile_rules
 from ._diagnostic import Diagnostic, Placed, Severity, make_diagnostic
 from ._documents import Document
+from ._errors import PinrulesError
 from ._pointer import Pointer
 from ._rule import Rule
 from ._rule_files import load_rules
@@ -93,6 +94,16 @@ class Preflight:
             for code, pointer, message in findings
             if (rule := self._selected.get(code)) is not None
         ]
+
+    def diagnose(
+        self, code: str, message: str, pointer: Pointer = (), document: Placed | None = None
+    ) -> Diagnostic:
+        """A diagnostic of any known rule, selected or not: for outcomes that are not findings
+        to filter (a post missed its time, a publish failed), with the rule's severity and fix."""
+        rule = self._by_code.get(code)
+        if rule is None:
+            raise PinrulesError(f"no rule {code!r}: every code pinrules reports has a rule file")
+        return make_diagnostic(rule, message, pointer, document)
 
     def file_diagnostic(
         self, code: str, message: str, file: str, line: int = 1, column: int = 1, *, always: bool = False

@@ -57,3 +57,31 @@ class AccountLintArguments:
     account: str
     store: str | None = None
     base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleArguments:
+    items: tuple[str, ...]
+    format: str = "text"
+    offline: bool = False
+    status: str | None = None
+    account: str | None = None
+    store: str | None = None
+    database: str | None = None
+    accounts: str | None = None
+    allow_private_network: bool = False
+    rules: RuleOptions = field(default_factory=RuleOptions)
+    selection: SelectionOptions = field(default_factory=SelectionOptions)
+
+
+@dataclass(frozen=True)
+class WorkerArguments:
+    once: bool = False
+    concurrency: int = 4
+    max_lateness: float = 3600.0
+    poll_interval: float = 5.0
+    store: str | None = None
+    base_url: str | None = None
+    database: str | None = None
+    allow_private_network: bool = False
+    rules: RuleOptions = field(default_factory=RuleOptions)

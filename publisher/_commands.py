@@ -48,7 +48,17 @@ def _declare_journal(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _declare_database(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="postgresql://... for many machines, sqlite:FOLDER; default: SQLite in your data folder "
+        "(also PINRULES_DATABASE_URL, or [tool.pinrules] database)",
+    )
+
+
 STORE = option_group(_declare_store)
+DATABASE = option_group(_declare_database)
 BASE_URL = option_group(_declare_base_url)
 ACCOUNT = option_group(_declare_account)
 JOURNAL = option_group(_declare_journal)
@@ -99,6 +109,41 @@ def _declare_accounts(parser: argparse.ArgumentParser) -> None:
     actions.add_parser("key", help="print a new key for PINRULES_TOKEN_KEY (tokens encrypted at rest)")
 
 
+SCHEDULE_ACTIONS = ("list", "show", "cancel", "retry")
+
+
+def _declare_schedule(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "items",
+        nargs="+",
+        metavar="PATH | list | show ID | cancel ID | retry ID",
+        help="post files or folders to schedule, or an action on scheduled posts",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--offline", action="store_true", help="check local files but not URLs when scheduling"
+    )
+    states = ("scheduled", "sending", "published", "failed", "unknown", "missed", "cancelled")
+    parser.add_argument("--status", choices=states, help="with list: only posts in this state")
+
+
+def _declare_worker(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", help="send what is due now, then exit (for cron)")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="posts sent at once (default 4)"
+    )
+    parser.add_argument("--max-lateness", type=float, default=3600.0, metavar="SECONDS",
+                        help="a post later than this is missed, not sent (default 3600)")  # fmt: skip
+    parser.add_argument("--poll-interval", type=float, default=5.0, metavar="SECONDS",
+                        help="longest wait between looks at the schedule (default 5)")  # fmt: skip
+
+
+def _declare_db(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    actions.add_parser("migrate", help="create or update the database's tables (procrastinate's and ours)",
+                       parents=[DATABASE])  # fmt: skip
+
+
 def _declare_boards(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="ACCOUNT")
 
@@ -134,6 +179,30 @@ def _boards(namespace: argparse.Namespace) -> int:
     from ._cli_accounts import run_boards  # noqa: PLC0415
 
     return run_boards(options_from(BoardsArguments, namespace))
+
+
+def _schedule(namespace: argparse.Namespace) -> int:
+    from pinrules import options_from  # noqa: PLC0415
+
+    from ._arguments import ScheduleArguments  # noqa: PLC0415
+    from ._cli_schedule import run_schedule  # noqa: PLC0415
+
+    return run_schedule(options_from(ScheduleArguments, namespace))
+
+
+def _worker(namespace: argparse.Namespace) -> int:
+    from pinrules import options_from  # noqa: PLC0415
+
+    from ._arguments import WorkerArguments  # noqa: PLC0415
+    from ._cli_schedule import run_worker  # noqa: PLC0415
+
+    return run_worker(options_from(WorkerArguments, namespace))
+
+
+def _db(namespace: argparse.Namespace) -> int:
+    from ._cli_schedule import run_migrate  # noqa: PLC0415
+
+    return run_migrate(getattr(namespace, "database", None))
 
 
 def _sandbox(namespace: argparse.Namespace) -> int:
@@ -176,6 +245,21 @@ def register(commands: Commands) -> None:
         _declare_publish, _publish,
         parents=(RULE_OPTIONS, SELECTION_OPTIONS, ACCOUNTS_FILE, PRIVATE_NETWORK,
                  ACCOUNT, STORE, BASE_URL, JOURNAL),
+    ))  # fmt: skip
+    commands.add(Command(
+        "schedule", "check posts and keep them to go out at their scheduledAt; list, show, cancel, retry",
+        "pinrules schedule posts/ && pinrules schedule list",
+        _declare_schedule, _schedule,
+        parents=(RULE_OPTIONS, SELECTION_OPTIONS, ACCOUNTS_FILE, PRIVATE_NETWORK, ACCOUNT, STORE, DATABASE),
+    ))  # fmt: skip
+    commands.add(Command(
+        "worker", "send scheduled posts when they are due (until stopped, or --once)",
+        "pinrules worker --once", _declare_worker, _worker,
+        parents=(RULE_OPTIONS, PRIVATE_NETWORK, STORE, BASE_URL, DATABASE),
+    ))  # fmt: skip
+    commands.add(Command(
+        "db", "the scheduler's database: migrate", "pinrules db migrate --database postgresql://localhost/pins",
+        _declare_db, _db,
     ))  # fmt: skip
     commands.add(Command(
         "accounts", "connected Pinterest accounts and their tokens", "pinrules accounts connect --name shop",

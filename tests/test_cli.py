@@ -147,8 +147,9 @@ class TestCommandLine:
         """`pinrules` alone lists each command with its summary (a usage error: exit 2)."""
         result = run()
         assert result.returncode == 2
-        listed = [line.split()[0] for line in result.stdout.split("commands:")[1].strip().splitlines()[:7]]
-        assert listed == ["lint", "rules", "explain", "publish", "accounts", "boards", "sandbox"]
+        listed = [line.split()[0] for line in result.stdout.split("commands:")[1].strip().splitlines()[:10]]
+        expected = ["lint", "rules", "explain", "publish", "schedule", "worker", "db", "accounts", "boards"]
+        assert listed == [*expected, "sandbox"]
 
     @pytest.mark.parametrize(
         "command", ["lint", "rules", "explain", "publish", "accounts", "boards", "sandbox"]

@@ -114,7 +114,9 @@ def _emitted_codes() -> dict[str, str]:
                     )
                     if template.startswith(("pinterest.", "post.")) and "{}" in template:
                         for kind in ("image", "video"):
-                            found.setdefault(template.replace("{}", kind), str(path.relative_to(ROOT)))
+                            code = template.replace("{}", kind)
+                            if _CODE.fullmatch(code):  # not an event name such as post.{status}
+                                found.setdefault(code, str(path.relative_to(ROOT)))
     return found
 
 

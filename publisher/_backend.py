@@ -1,0 +1,67 @@
+"""Where the scheduler keeps its records, chosen by one setting.
+
+    --database (or PINRULES_DATABASE_URL, or [tool.pinrules] database)
+      absent              SQLite files in the data folder: the embedded default, one machine
+      sqlite:FOLDER       SQLite files in FOLDER
+      postgresql://...    one PostgreSQL database for every worker on every machine
+
+A backend bundles the stores a worker needs: scheduled posts, their media, the publish journal
+and the connected accounts. Both kinds implement the same interfaces.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinrules import UsageError, data_dir
+
+from ._accounts import AccountStore
+from ._journal import Journal
+from ._media_store import MediaStore
+from ._schedule import ScheduleStore
+from ._schedule_sqlite import SqliteScheduleStore
+
+DATABASE_VARIABLE = "PINRULES_DATABASE_URL"
+
+
+@dataclass
+class Backend:
+    kind: str  # "sqlite" or "postgresql"
+    schedule: ScheduleStore
+    media: MediaStore
+    journal: Journal
+    accounts: AccountStore | None  # None until an account is connected (SQLite) or migrated
+
+    def close(self) -> None:
+        self.schedule.close()
+        self.journal.close()
+        if self.accounts is not None:
+            self.accounts.close()
+
+
+def database_url(given: str | None, configured: str | None = None) -> str | None:
+    """The flag, else the environment, else the settings file; None: SQLite in the data folder."""
+    return given or os.environ.get(DATABASE_VARIABLE) or configured
+
+
+def open_backend(database: str | None) -> Backend:
+    if database is None or database.startswith("sqlite:"):
+        folder = Path(database.removeprefix("sqlite:").removeprefix("//")) if database else None
+        return _sqlite(folder)
+    if database.startswith(("postgresql://", "postgres://")):
+        raise UsageError("PostgreSQL comes with the scale-out backend (not in this build yet)")
+    raise UsageError(f"--database takes postgresql://... or sqlite:FOLDER (got {database.split(':')[0]}:...)")
+
+
+def _sqlite(folder: Path | None) -> Backend:
+    """The SQLite files: in `folder`, else each where its variable or the data folder says."""
+    schedule = SqliteScheduleStore(folder / "schedule.sqlite3" if folder else None)
+    journal = Journal(folder / "journal.sqlite3" if folder else None)
+    accounts_path = folder / "accounts.sqlite3" if folder else None
+    default_accounts = accounts_path or Path(
+        os.environ.get("PINRULES_ACCOUNTS") or data_dir() / "accounts.sqlite3"
+    )
+    accounts = AccountStore(default_accounts) if default_accounts.exists() else None
+    return Backend("sqlite", schedule, schedule.media, journal, accounts)

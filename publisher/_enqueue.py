@@ -1,0 +1,155 @@
+"""Handing a post to the scheduler: the full preflight, its local media copied into the store,
+and a row that a worker sends when it is due.
+
+    result = await schedule(post, store=store, media=store.media, base_dir="posts/")
+    result.status            # "scheduled" or "rejected" (diagnostics say why)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pinrules import (
+    Diagnostic,
+    Document,
+    NetworkSettings,
+    OnlinePost,
+    Preflight,
+    online_findings,
+    resolve_media_path,
+)
+
+from ._events import Event, Events
+from ._media_store import MediaStore
+from ._schedule import DEFAULT_WORKSPACE, ScheduledPost, ScheduleError, ScheduleStore, encode_post
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    status: str  # "scheduled" or "rejected"
+    post_id: str | None = None
+    file: str | None = None
+    item: ScheduledPost | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "id": self.post_id,
+            "file": self.file,
+            "due_at": self.item.due_at if self.item else None,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def post_id_of(post: Any) -> str:
+    """The post's own id, or (without one) a name from its content: the same file scheduled
+    twice is one post."""
+    own = post.get("id") if isinstance(post, dict) else None
+    if isinstance(own, str) and own:
+        return own
+    return "sha256-" + hashlib.sha256(encode_post(post).encode()).hexdigest()[:24]
+
+
+def due_at(post: dict[str, Any]) -> float | None:
+    """scheduledAt as UTC seconds (preflight has checked it is RFC 3339 with an offset)."""
+    when = post.get("scheduledAt")
+    if not isinstance(when, str):
+        return None
+    text = when.upper().replace("Z", "+00:00")
+    if text[17:19] == "60":  # a leap second: the instant after :59
+        return datetime.fromisoformat(text[:17] + "59" + text[19:]).timestamp() + 1
+    return datetime.fromisoformat(text).timestamp()
+
+
+async def schedule(
+    post: Any,
+    *,
+    store: ScheduleStore,
+    media: MediaStore,
+    preflight: Preflight | None = None,
+    account: str | None = None,
+    account_defaults: dict[str, Any] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    document: Document | None = None,
+    network: NetworkSettings | None = None,
+    online: bool = True,
+    workspace: str = DEFAULT_WORKSPACE,
+    events: Events | None = None,
+    clock: Callable[[], float] = time.time,
+) -> ScheduleResult:
+    """Check `post` (static and files; URLs too unless `online=False`) and store it to go out at
+    its scheduledAt (now when it has none). Nothing is sent here."""
+    checker = preflight or Preflight()
+    folder = (
+        Path(base_dir) if base_dir is not None else (Path(document.name).parent if document else Path.cwd())
+    )
+    file = document.name if document else None
+    diagnostics = (
+        checker.check_document(document, account_defaults)
+        if document
+        else checker.check(post, account_defaults)
+    )
+    if online:
+        (findings,) = await online_findings([OnlinePost(post, folder)], network or NetworkSettings())
+    else:  # the files phase always: the files are copied now, and must be what they claim
+        (findings,) = await online_findings(
+            [OnlinePost(_without_urls(post), folder)], network or NetworkSettings()
+        )
+    diagnostics += checker.probe_diagnostics(findings, document)
+    post_id = post_id_of(post)
+    now = clock()
+    due = due_at(post) if isinstance(post, dict) and not any(d.is_error for d in diagnostics) else None
+    if due is not None and due < now:
+        diagnostics += checker.probe_diagnostics(
+            [("post.scheduled_at.past", ("scheduledAt",), f"scheduledAt was {now - due:,.0f} s ago")],
+            document,
+        )
+    if any(d.is_error for d in diagnostics):
+        return ScheduleResult("rejected", post_id, file, None, diagnostics)
+    assert isinstance(post, dict)
+    stored_post = _with_stored_media(post, folder, media, workspace, now)
+    item = ScheduledPost(post_id, stored_post, due if due is not None else now, workspace=workspace,
+                         account=account, created_at=now, updated_at=now)  # fmt: skip
+    try:
+        item = store.add(item)
+    except ScheduleError as error:
+        reused = checker.probe_diagnostics([("post.id.reused", ("id",), str(error))], document)
+        return ScheduleResult("rejected", post_id, file, None, diagnostics + reused)
+    (events or Events()).emit(Event("post.scheduled", account or "", {"id": post_id, "workspace": workspace,
+                                                                         "due_at": item.due_at}))  # fmt: skip
+    return ScheduleResult("scheduled", post_id, file, item, diagnostics)
+
+
+def _without_urls(post: Any) -> Any:
+    """The post with URL media dropped, for a files-only online check."""
+    if not isinstance(post, dict) or not isinstance(post.get("media"), list):
+        return post
+    kept = [m for m in post["media"] if not (isinstance(m, dict) and "url" in m)]
+    return {k: v for k, v in post.items() if k != "options"} | {"media": kept}
+
+
+def _with_stored_media(
+    post: dict[str, Any], folder: Path, media: MediaStore, workspace: str, now: float
+) -> dict[str, Any]:
+    """The post with each local `path` replaced by a copy in the media store (`mediaId`), its
+    size and type by content recorded as the hints."""
+    items = []
+    for entry in post.get("media", []):
+        if not (isinstance(entry, dict) and isinstance(entry.get("path"), str)):
+            items.append(entry)
+            continue
+        path = resolve_media_path(entry["path"], folder)
+        with path.open("rb") as handle:
+            stored = media.add(handle, workspace=workspace, kind=str(entry.get("kind")),
+                               filename=path.name, now=now)  # fmt: skip
+        hints = {"sizeBytes": stored.size} | ({"mimeType": stored.mime} if stored.mime else {})
+        items.append({k: v for k, v in entry.items() if k != "path"} | {"mediaId": stored.id} | hints)
+    return post | {"media": items}

@@ -1,0 +1,90 @@
+"""Sending one post for the worker: the right account's publisher, and the result as an outcome.
+
+Which account publishes: the scheduled post's account (a connected one, its tokens kept fresh
+by a `TokenManager`), else PINTEREST_ACCESS_TOKEN. One client and publisher per account, made
+on first use and shared by every post of that account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pinrules import Preflight
+
+from ._accounts import AccountStore
+from ._api import token_from_env
+from ._client import PinterestClient
+from ._errors import NoCredentials
+from ._journal import Journal
+from ._oauth import OAuthApp, OAuthFlow
+from ._publish import Publisher, PublishOptions, PublishResult, Status
+from ._schedule import Outcome, PostState
+from ._secret import Secret
+from ._tokens import TokenManager
+
+
+class Senders:
+    def __init__(
+        self,
+        *,
+        preflight: Preflight,
+        options: PublishOptions,
+        journal: Journal,
+        accounts: AccountStore | None,
+        app: OAuthApp | None,
+        base_url: str | None = None,
+    ) -> None:
+        self.preflight = preflight
+        self.options = replace(options, ignore_schedule=True)  # the worker decides when
+        self.journal = journal
+        self.accounts = accounts
+        self.app = app
+        self.base_url = base_url
+        self._publishers: dict[str | None, tuple[Publisher, dict[str, Any] | None]] = {}
+        self._manager: TokenManager | None = None
+
+    def _publisher(self, account: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        if account not in self._publishers:
+            self._publishers[account] = self._make(account)
+        return self._publishers[account]
+
+    def _make(self, account: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        if account is None:
+            token = token_from_env()
+            if token is None:
+                raise NoCredentials("the post names no account and PINTEREST_ACCESS_TOKEN is not set")
+            client = PinterestClient(token, self.base_url)
+            return Publisher(client, self.journal, self.preflight, self.options), None
+        if self.accounts is None or self.app is None:
+            raise NoCredentials(f"the post is for account {account!r}, but no account store or app is set")
+        if self._manager is None:
+            self._manager = TokenManager(self.accounts, OAuthFlow(self.app))
+        stored = self.accounts.require(account)
+        source, unauthorized = self._manager.client_auth(account)
+        client = PinterestClient(Secret(""), self.base_url, token_source=source, on_unauthorized=unauthorized)
+        publisher = Publisher(
+            client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
+        )
+        defaults = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
+        return publisher, defaults
+
+    async def send(self, post: dict[str, Any], account: str | None, folder: Path, owner: str) -> Outcome:
+        publisher, defaults = self._publisher(account)
+        result = await publisher.publish(post, account=defaults, base_dir=folder)
+        return outcome_of(result)
+
+    async def close(self) -> None:
+        for publisher, _ in self._publishers.values():
+            await publisher.client.close()
+
+
+def outcome_of(result: PublishResult) -> Outcome:
+    """A publish result as the worker records it."""
+    diagnostics = tuple(d.to_dict() for d in result.diagnostics)
+    if result.status is Status.PUBLISHED:
+        return Outcome(PostState.PUBLISHED, result.pin_id, result.pin_url, diagnostics)
+    if result.status is Status.UNKNOWN:
+        return Outcome(PostState.UNKNOWN, diagnostics=diagnostics)
+    return Outcome(PostState.FAILED, diagnostics=diagnostics)

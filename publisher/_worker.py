@@ -1,0 +1,217 @@
+"""The worker: sends scheduled posts when they are due, once, and records how each ended.
+
+It takes due posts from the store (an atomic lease, see `_schedule`), publishes each through
+`Publisher` (whose journal claim makes the create happen at most once, also when a crashed
+worker's post is taken over), and records the outcome: published; failed for good (preflight,
+a 4xx, an account to reconnect); a transient failure retried later with backoff; unknown (the
+create may have happened: never repeated blindly); missed (it could only have gone out later
+than allowed). While a post is being sent its lease is renewed, so a long video upload keeps it.
+SIGINT/SIGTERM stop taking posts; posts in flight finish (or, past a grace period, are
+abandoned safely: the lease lapses and the next worker reconciles before sending).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pinrules import Preflight
+
+from ._events import Event, Events
+from ._media_store import MediaError, MediaStore, is_stored_media_id
+from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
+
+# what sends one post: (post, account name, folder of its media files, owner) -> outcome
+Send = Callable[[dict[str, Any], str | None, Path, str], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    concurrency: int = 4  # posts sent at once
+    lease: float = 120.0  # seconds a taken post is ours without a renewal
+    poll_interval: float = 5.0  # the longest idle wait before looking again
+    max_lateness: float = 3600.0  # a post later than this is missed, not sent late
+    retry_base: float = 30.0  # backoff of transient failures: full jitter up to base * 2**n
+    retry_cap: float = 1800.0
+    max_attempts: int = 8
+    grace: float = 30.0  # on SIGINT/SIGTERM, how long posts in flight may still take
+
+
+@dataclass
+class WorkerReport:
+    """What one worker run did, by final status."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: PostState) -> None:
+        self.counts[str(status)] = self.counts.get(str(status), 0) + 1
+
+    def __str__(self) -> str:
+        return ", ".join(f"{n} {s}" for s, n in sorted(self.counts.items())) or "nothing was due"
+
+
+def worker_id() -> str:
+    """This worker's name in leases and claims: host, process and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
+
+
+class Worker:
+    def __init__(
+        self,
+        store: ScheduleStore,
+        media: MediaStore,
+        send: Send,
+        *,
+        settings: WorkerSettings | None = None,
+        events: Events | None = None,
+        clock: Callable[[], float] = time.time,
+        owner: str | None = None,
+        rng: random.Random | None = None,
+        preflight: Preflight | None = None,
+    ) -> None:
+        self.store = store
+        self.preflight = preflight or Preflight()
+        self.media = media
+        self.send = send
+        self.settings = settings or WorkerSettings()
+        self.events = events or Events()
+        self.clock = clock
+        self.owner = owner or worker_id()
+        self._rng = rng or random.Random()
+        self._stop = asyncio.Event()
+        self.report = WorkerReport()
+
+    def stop(self) -> None:
+        """Take no more posts; `run` returns once the posts in flight are done."""
+        self._stop.set()
+
+    async def run(self, *, once: bool = False) -> WorkerReport:
+        """Send due posts until stopped; with `once`, until nothing is due, then return."""
+        in_flight: set[asyncio.Task[None]] = set()
+        slots = asyncio.Semaphore(self.settings.concurrency)
+        while not self._stop.is_set():
+            await slots.acquire()
+            if self._stop.is_set():
+                slots.release()
+                break
+            item = self.store.take(self.clock(), self.owner, self.settings.lease)
+            if item is None:
+                slots.release()
+                if once:
+                    break
+                await self._idle()
+                continue
+            task = asyncio.create_task(self._handle(item))
+            in_flight.add(task)
+
+            def done(finished: asyncio.Task[None]) -> None:
+                in_flight.discard(finished)
+                slots.release()
+
+            task.add_done_callback(done)
+        if in_flight:
+            _, late = await asyncio.wait(in_flight, timeout=self.settings.grace)
+            for task in late:  # abandoned: the lease lapses, the next worker reconciles first
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+        return self.report
+
+    async def _idle(self) -> None:
+        """Wait until the next post is due (at most the poll interval), or a stop."""
+        due = self.store.next_due()
+        wait = self.settings.poll_interval if due is None else due - self.clock()
+        wait = min(max(wait, 0.01), self.settings.poll_interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), wait)
+
+    async def _handle(self, item: ScheduledPost) -> None:
+        renewing = asyncio.create_task(self._renew(item))
+        try:
+            outcome = await self._attempt(item)
+        except asyncio.CancelledError:
+            renewing.cancel()
+            raise
+        finally:
+            renewing.cancel()
+        if outcome.status is PostState.SCHEDULED and item.attempts >= self.settings.max_attempts:
+            outcome = Outcome(PostState.FAILED, diagnostics=outcome.diagnostics)
+        if (
+            outcome.status is PostState.SCHEDULED
+            and (outcome.next_attempt_at or 0) - item.due_at > self.settings.max_lateness
+        ):
+            outcome = Outcome(PostState.MISSED, diagnostics=outcome.diagnostics)
+        if self.store.finish(item.id, item.workspace, self.owner, outcome, self.clock()):
+            self.report.add(outcome.status)
+            if outcome.status is not PostState.SCHEDULED:
+                self._emit(item, outcome)
+
+    async def _attempt(self, item: ScheduledPost) -> Outcome:
+        now = self.clock()
+        if now - item.due_at > self.settings.max_lateness and not item.taken_over:
+            allowed = self.settings.max_lateness
+            late = f"it was due {now - item.due_at:,.0f} s ago; at most {allowed:g} s late is allowed"
+            return Outcome(
+                PostState.MISSED, diagnostics=(self._diagnostic("post.scheduled_at.missed", late),)
+            )
+        try:
+            with self._local_media(item) as (post, folder):
+                outcome = await self.send(post, item.account, folder, self.owner)
+        except Exception as error:  # one post's trouble is its own result
+            return Outcome(
+                PostState.FAILED, diagnostics=(self._diagnostic("post.publish.error", str(error)),)
+            )
+        if outcome.status is PostState.SCHEDULED:
+            backoff = min(self.settings.retry_cap, self.settings.retry_base * 2 ** (item.attempts - 1))
+            when = outcome.next_attempt_at or (self.clock() + self._rng.uniform(0, backoff))
+            return Outcome(PostState.SCHEDULED, diagnostics=outcome.diagnostics, next_attempt_at=when)
+        return outcome
+
+    @contextlib.contextmanager
+    def _local_media(self, item: ScheduledPost) -> Iterator[tuple[dict[str, Any], Path]]:
+        """The post with stored media (`med_...` ids) as local files, and their folder."""
+        post = dict(item.post)
+        media = post.get("media")
+        with contextlib.ExitStack() as stack:
+            folder = Path.cwd()
+            if isinstance(media, list):
+                items = []
+                for entry in media:
+                    if not (isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId"))):
+                        items.append(entry)
+                        continue
+                    stored = self.media.get(entry["mediaId"], item.workspace)
+                    if stored is None:
+                        raise MediaError(f"stored media {entry['mediaId']} is gone")
+                    path = stack.enter_context(self.media.open(stored))
+                    folder = path.parent
+                    items.append({k: v for k, v in entry.items() if k != "mediaId"} | {"path": path.name})
+                post["media"] = items
+            yield post, folder
+
+    async def _renew(self, item: ScheduledPost) -> None:
+        """Keep the lease while the post is being sent (a video upload can take long)."""
+        while True:
+            await asyncio.sleep(self.settings.lease / 3)
+            until = self.clock() + self.settings.lease
+            if not self.store.renew(item.id, item.workspace, self.owner, until):
+                return
+
+    def _diagnostic(self, code: str, message: str) -> dict[str, Any]:
+        return self.preflight.diagnose(code, message).to_dict()
+
+    def _emit(self, item: ScheduledPost, outcome: Outcome) -> None:
+        detail: dict[str, Any] = {"id": item.id, "workspace": item.workspace, "due_at": item.due_at}
+        if outcome.pin_id:
+            detail |= {"pin_id": outcome.pin_id, "pin_url": outcome.pin_url}
+        if outcome.diagnostics:
+            detail["diagnostics"] = list(outcome.diagnostics)
+        self.events.emit(Event(f"post.{outcome.status}", item.account or "", detail))
