@@ -42,19 +42,42 @@ if TYPE_CHECKING:
 
     from ._accounts import Account, AccountStore
     from ._api import publish, token_from_env
+    from ._backend import Backend, open_backend
     from ._client import DEFAULT_BASE_URL, PinterestClient
+    from ._enqueue import ScheduleResult, schedule
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
     from ._limiter import Limiters, RateLimiter
+    from ._media_store import MediaError, MediaStore, StoredMedia
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
     from ._progress import ProgressBar
     from ._publish import Publisher, PublishOptions, PublishResult, Status
     from ._retry import RetryPolicy, parse_retry_after
+    from ._schedule import Outcome, PostState, ScheduledPost, ScheduleError, ScheduleStore
+    from ._schedule_sqlite import SqliteScheduleStore
     from ._secret import Secret
+    from ._senders import Senders
     from ._tokens import TokenManager
+    from ._worker import Worker, WorkerSettings
 
 _HOMES = {
+    "MediaError": "_media_store",
+    "StoredMedia": "_media_store",
+    "MediaStore": "_media_store",
+    "Senders": "_senders",
+    "WorkerSettings": "_worker",
+    "Worker": "_worker",
+    "SqliteScheduleStore": "_schedule_sqlite",
+    "ScheduleError": "_schedule",
+    "Outcome": "_schedule",
+    "ScheduleStore": "_schedule",
+    "PostState": "_schedule",
+    "ScheduledPost": "_schedule",
+    "ScheduleResult": "_enqueue",
+    "schedule": "_enqueue",
+    "Backend": "_backend",
+    "open_backend": "_backend",
     "ProgressBar": "_progress",
     "parse_retry_after": "_retry",
     "RateLimiter": "_limiter",
@@ -92,6 +115,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "AccountStore",
     "AmbiguousResponse",
     "ApiError",
+    "Backend",
     "BadRequest",
     "Board",
     "ConnectionFailed",
@@ -102,6 +126,8 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "Journal",
     "Limiters",
     "Media",
+    "MediaError",
+    "MediaStore",
     "MediaTransferError",
     "MediaUpload",
     "NetworkSettings",
@@ -111,9 +137,11 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "OAuthApp",
     "OAuthError",
     "OAuthFlow",
+    "Outcome",
     "Pin",
     "PinterestClient",
     "PinterestError",
+    "PostState",
     "ProgressBar",
     "PublishOptions",
     "PublishResult",
@@ -123,16 +151,27 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "RateLimiter",
     "ReauthRequired",
     "RetryPolicy",
+    "ScheduleError",
+    "ScheduleResult",
+    "ScheduleStore",
+    "ScheduledPost",
     "Secret",
+    "Senders",
     "ServerError",
+    "SqliteScheduleStore",
     "Status",
     "StoreError",
+    "StoredMedia",
     "TokenManager",
     "Unauthorized",
     "UnknownEvent",
     "UploadFailed",
+    "Worker",
+    "WorkerSettings",
+    "open_backend",
     "parse_retry_after",
     "publish",
+    "schedule",
     "token_from_env",
 ]
 

@@ -79,6 +79,7 @@ class WorkerArguments:
     once: bool = False
     concurrency: int = 4
     max_lateness: float = 3600.0
+    lease: float = 120.0
     poll_interval: float = 5.0
     store: str | None = None
     base_url: str | None = None

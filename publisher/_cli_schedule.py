@@ -188,8 +188,10 @@ def run_worker(args: WorkerArguments) -> int:
         app: OAuthApp | None = OAuthApp.from_env("http://127.0.0.1/", args.base_url, settings.app_id)
     except OAuthError:
         app = None  # posts of connected accounts will say what is missing
+    if args.lease <= 0 or args.poll_interval <= 0:
+        raise UsageError("--lease and --poll-interval take a number of seconds above 0")
     worker_settings = WorkerSettings(concurrency=args.concurrency, max_lateness=args.max_lateness,
-                                     poll_interval=args.poll_interval)  # fmt: skip
+                                     lease=args.lease, poll_interval=args.poll_interval)  # fmt: skip
 
     async def go() -> str:
         senders = Senders(preflight=preflight, options=options, journal=backend.journal,

@@ -134,6 +134,8 @@ def _declare_worker(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-lateness", type=float, default=3600.0, metavar="SECONDS",
                         help="a post later than this is missed, not sent (default 3600)")  # fmt: skip
+    parser.add_argument("--lease", type=float, default=120.0, metavar="SECONDS",
+                        help="a post being sent stays this worker's this long between renewals")  # fmt: skip
     parser.add_argument("--poll-interval", type=float, default=5.0, metavar="SECONDS",
                         help="longest wait between looks at the schedule (default 5)")  # fmt: skip
 

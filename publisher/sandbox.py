@@ -38,7 +38,8 @@ SUBSET = Path(__file__).resolve().parent / "pinterest-api-v5.subset.json"  # scr
 
 @dataclass
 class Fault:
-    kind: str  # "status", "drop_after" (act, then hang up), "drop_before", "slow"
+    # "status"; "drop_before"; "drop_after" (act, then hang up); "slow"; "slow_after" (act, then wait)
+    kind: str
     status: int = 500
     retry_after: float | None = None
     message: str = "Injected fault"
@@ -167,6 +168,10 @@ async def _faults_and_auth(request: web.Request, handler: Any) -> web.StreamResp
             return _error(401, 2, "Authentication failed.")
         request[USER] = user
     response: web.StreamResponse = await handler(request)
+    if fault is not None and fault.kind == "slow_after":
+        await asyncio.sleep(
+            fault.seconds
+        )  # it happened; the answer comes late (or never, if the caller dies)
     if fault is not None and fault.kind == "drop_after":
         _hang_up(request)  # it happened, but the answer never leaves
     return response

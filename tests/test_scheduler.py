@@ -1,0 +1,379 @@
+"""The scheduler: the store contract (every backend), the worker with an injected clock against
+the stand-in, and real worker processes (two at once, SIGKILL mid-create, SIGTERM)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pinrules import Preflight
+from publisher import (
+    Backend,
+    Outcome,
+    PostState,
+    PublishOptions,
+    ScheduledPost,
+    ScheduleError,
+    Senders,
+    Worker,
+    WorkerSettings,
+    open_backend,
+    schedule,
+)
+from publisher.sandbox import Fault
+
+from .helpers import BOARD, LOCAL, TOKEN, Sandbox, run, write
+from .media import image
+
+PREFLIGHT = Preflight()
+START = 2_000_000_000.0  # the injected clock's "now": 2033-05-18
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> Iterator[Backend]:
+    opened = open_backend(f"sqlite:{tmp_path / 'db'}")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _item(post_id: str, due: float, **post: Any) -> ScheduledPost:
+    body = {"id": post_id, "media": [{"kind": "image", "url": "https://cdn.example.com/a.jpg"}], **post}
+    return ScheduledPost(post_id, body, due, created_at=START, updated_at=START)
+
+
+class TestStoreContract:
+    def test_add_get_and_repeat(self, backend: Backend) -> None:
+        """A post is stored scheduled; the same id and content again returns it; other content is refused."""
+        first = backend.schedule.add(_item("a", START + 60))
+        assert (first.status, first.due_at, first.attempts) == (PostState.SCHEDULED, START + 60, 0)
+        assert backend.schedule.add(_item("a", START + 60)) == first
+        with pytest.raises(ScheduleError, match="other content"):
+            backend.schedule.add(_item("a", START + 60, title="changed"))
+        assert backend.schedule.get("a") == first
+        assert backend.schedule.get("a", workspace="other") is None
+
+    def test_take_is_due_first_and_leased(self, backend: Backend) -> None:
+        """take hands out the earliest due post under a lease, never one that is not due, never twice."""
+        for name, due in (("late", START + 20), ("early", START + 10), ("future", START + 3600)):
+            backend.schedule.add(_item(name, due))
+        assert backend.schedule.take(START, "w1", 30) is None
+        taken = backend.schedule.take(START + 25, "w1", 30)
+        assert taken is not None
+        assert (taken.id, taken.status, taken.lease_owner, taken.attempts) == (
+            "early",
+            PostState.SENDING,
+            "w1",
+            1,
+        )
+        second = backend.schedule.take(START + 25, "w2", 30)
+        assert second is not None
+        assert second.id == "late"
+        assert backend.schedule.take(START + 25, "w3", 30) is None
+
+    def test_an_expired_lease_is_taken_over_and_marked(self, backend: Backend) -> None:
+        """A post whose worker stopped renewing is taken by another, marked for reconciliation;
+        the first worker can no longer record an outcome for it."""
+        backend.schedule.add(_item("a", START))
+        backend.schedule.take(START, "dead", 30)
+        assert backend.schedule.take(START + 29, "w2", 30) is None
+        taken = backend.schedule.take(START + 31, "w2", 30)
+        assert taken is not None
+        assert (taken.lease_owner, taken.taken_over, taken.attempts) == ("w2", True, 2)
+        assert not backend.schedule.finish(
+            "a", "default", "dead", Outcome(PostState.PUBLISHED, "1"), START + 32
+        )
+        assert backend.schedule.finish(
+            "a", "default", "w2", Outcome(PostState.PUBLISHED, "9", "u"), START + 33
+        )
+        done = backend.schedule.get("a")
+        assert done is not None
+        assert (done.status, done.pin_id, done.lease_owner) == (PostState.PUBLISHED, "9", None)
+
+    def test_renew_keeps_the_lease(self, backend: Backend) -> None:
+        """A renewed lease is not taken over; renewing someone else's is refused."""
+        backend.schedule.add(_item("a", START))
+        backend.schedule.take(START, "w1", 30)
+        assert backend.schedule.renew("a", "default", "w1", START + 100)
+        assert not backend.schedule.renew("a", "default", "w2", START + 200)
+        assert backend.schedule.take(START + 60, "w2", 30) is None
+
+    def test_cancel_and_retry(self, backend: Backend) -> None:
+        """cancel stops a waiting post; retry schedules it again, due now; sending posts refuse both."""
+        backend.schedule.add(_item("a", START + 60))
+        assert backend.schedule.cancel("a").status is PostState.CANCELLED
+        assert backend.schedule.take(START + 120, "w", 30) is None
+        again = backend.schedule.retry("a", START + 200)
+        assert (again.status, again.due_at) == (PostState.SCHEDULED, START + 200)
+        backend.schedule.take(START + 200, "w", 30)
+        with pytest.raises(ScheduleError, match="sending"):
+            backend.schedule.cancel("a")
+        with pytest.raises(ScheduleError, match="no scheduled post"):
+            backend.schedule.cancel("nope")
+
+    def test_list_pages_in_due_order(self, backend: Backend) -> None:
+        """list walks posts by due time with a cursor, and filters by status."""
+        for n in range(7):
+            backend.schedule.add(_item(f"p{n}", START + 100 - n))
+        first = backend.schedule.list(limit=4)
+        rest = backend.schedule.list(after=(first[-1].due_at, first[-1].id), limit=4)
+        assert [i.id for i in first + rest] == [f"p{n}" for n in range(6, -1, -1)]
+        backend.schedule.cancel("p3")
+        assert [i.id for i in backend.schedule.list(status=PostState.CANCELLED)] == ["p3"]
+
+    def test_next_due(self, backend: Backend) -> None:
+        """The next moment a worker has something to do: a due time, or a lease running out."""
+        assert backend.schedule.next_due() is None
+        backend.schedule.add(_item("a", START + 50))
+        backend.schedule.add(_item("b", START + 10))
+        assert backend.schedule.next_due() == START + 10
+        backend.schedule.take(START + 10, "w", 5)
+        assert backend.schedule.next_due() == START + 15
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _post(sandbox: Sandbox, post_id: str, due: float, **fields: Any) -> dict[str, Any]:
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(due))
+    return {"id": post_id, "title": f"Post {post_id}", "scheduledAt": when,
+            "media": [{"kind": "image", "path": "soup.jpg"}],
+            "options": {"pinterest": {"boardId": BOARD}}, **fields}  # fmt: skip
+
+
+def _worker(sandbox: Sandbox, backend: Backend, clock: Clock, **settings: Any) -> tuple[Worker, Senders]:
+    os.environ["PINTEREST_ACCESS_TOKEN"] = TOKEN
+    senders = Senders(preflight=PREFLIGHT, options=PublishOptions(network=LOCAL), journal=backend.journal,
+                      accounts=None, app=None, base_url=sandbox.api)  # fmt: skip
+    worker = Worker(backend.schedule, backend.media, senders.send, clock=clock, preflight=PREFLIGHT,
+                    settings=WorkerSettings(poll_interval=0.05, **settings))  # fmt: skip
+    return worker, senders
+
+
+async def _drain(worker: Worker, senders: Senders) -> dict[str, int]:
+    try:
+        return (await worker.run(once=True)).counts
+    finally:
+        await senders.close()
+
+
+async def _schedule(sandbox: Sandbox, backend: Backend, post: dict[str, Any], clock: Clock) -> None:
+    result = await schedule(post, store=backend.schedule, media=backend.media, preflight=PREFLIGHT,
+                            base_dir=sandbox.dir, network=LOCAL, clock=clock)  # fmt: skip
+    assert result.status == "scheduled", result.diagnostics
+
+
+class TestWorker:
+    def test_due_posts_go_out_and_early_ones_wait(self, sandbox: Sandbox, backend: Backend) -> None:
+        """At each moment, exactly the posts that are due are published."""
+        clock = Clock(time.time())
+        dues = {"first": clock.now + 10, "second": clock.now + 20, "later": clock.now + 3600}
+        for name, due in dues.items():
+            asyncio.run(_schedule(sandbox, backend, _post(sandbox, name, due), clock))
+        clock.now += 15
+        assert asyncio.run(_drain(*_worker(sandbox, backend, clock))) == {"published": 1}
+        clock.now += 10
+        assert asyncio.run(_drain(*_worker(sandbox, backend, clock))) == {"published": 1}
+        states = {name: backend.schedule.get(name).status for name in dues}  # type: ignore[union-attr]
+        assert states == {"first": "published", "second": "published", "later": "scheduled"}
+        assert len(sandbox.state.pins) == 2
+
+    def test_restart_after_downtime(self, sandbox: Sandbox, backend: Backend) -> None:
+        """After a downtime, what is still within the lateness goes out; what is too late is missed."""
+        clock = Clock(time.time())
+        asyncio.run(_schedule(sandbox, backend, _post(sandbox, "recent", clock.now + 10), clock))
+        asyncio.run(_schedule(sandbox, backend, _post(sandbox, "old", clock.now + 5), clock))
+        clock.now += 5 + 3600 + 1  # "old" is an hour and a second late, "recent" a bit less
+        assert asyncio.run(_drain(*_worker(sandbox, backend, clock))) == {"published": 1, "missed": 1}
+        old = backend.schedule.get("old")
+        assert old is not None
+        assert [d["rule"] for d in old.diagnostics] == ["post.scheduled_at.missed"]
+        assert len(sandbox.state.pins) == 1
+
+    def test_cancelled_posts_are_not_sent_until_retried(self, sandbox: Sandbox, backend: Backend) -> None:
+        """A cancelled post stays unsent; retry sends it at once."""
+        clock = Clock(time.time())
+        asyncio.run(_schedule(sandbox, backend, _post(sandbox, "a", clock.now + 5), clock))
+        backend.schedule.cancel("a")
+        clock.now += 10
+        assert asyncio.run(_drain(*_worker(sandbox, backend, clock))) == {}
+        backend.schedule.retry("a", clock.now)
+        assert asyncio.run(_drain(*_worker(sandbox, backend, clock))) == {"published": 1}
+
+    def test_media_are_kept_by_the_store(self, sandbox: Sandbox, backend: Backend) -> None:
+        """The post's image is copied when it is scheduled: deleting the original changes nothing."""
+        clock = Clock(time.time())
+        (sandbox.dir / "own.jpg").write_bytes(image("PNG"))
+        post = _post(sandbox, "a", clock.now + 5, media=[{"kind": "image", "path": "own.jpg"}])
+        asyncio.run(_schedule(sandbox, backend, post, clock))
+        (sandbox.dir / "own.jpg").unlink()
+        stored = backend.schedule.get("a")
+        assert stored is not None
+        assert stored.post["media"][0]["mimeType"] == "image/png"
+        assert stored.post["media"][0]["sizeBytes"] == len(image("PNG"))
+        clock.now += 10
+        assert asyncio.run(_drain(*_worker(sandbox, backend, clock))) == {"published": 1}
+        (pin,) = sandbox.state.pins.values()
+        assert pin["title"] == "Post a"
+
+    def test_a_past_scheduled_at_is_refused(self, sandbox: Sandbox, backend: Backend) -> None:
+        """Scheduling a post whose time has passed is a diagnostic, not an immediate send."""
+        clock = Clock(time.time())
+
+        post = _post(sandbox, "a", clock.now - 60)
+
+        async def go() -> Any:
+            return await schedule(post, store=backend.schedule, media=backend.media, preflight=PREFLIGHT,
+                                  base_dir=sandbox.dir, network=LOCAL, clock=clock)  # fmt: skip
+
+        result = asyncio.run(go())
+        assert (result.status, [d.rule for d in result.diagnostics]) == (
+            "rejected",
+            ["post.scheduled_at.past"],
+        )
+        assert backend.schedule.get("a") is None
+
+
+def _env(sandbox: Sandbox) -> dict[str, str]:
+    return {**os.environ, "PINTEREST_API_BASE": sandbox.api, "PINTEREST_ACCESS_TOKEN": TOKEN}
+
+
+def _worker_process(sandbox: Sandbox, database: str, *args: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "pinrules", "worker", "--database", database, "--allow-private-network",
+               "--poll-interval", "0.1", *args]  # fmt: skip
+    return subprocess.Popen(
+        command, env=_env(sandbox), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _schedule_files(sandbox: Sandbox, database: str, posts: list[dict[str, Any]]) -> None:
+    for post in posts:
+        write(sandbox.dir / "posts" / f"{post['id']}.json", post)
+    (sandbox.dir / "posts" / "soup.jpg").write_bytes((sandbox.dir / "soup.jpg").read_bytes())
+    result = run("schedule", "--database", database, "--offline", sandbox.dir / "posts", cwd=sandbox.dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _wait(condition: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+def _due(database: str, post_id: str) -> float:
+    return float(json.loads(run("schedule", "show", post_id, "--database", database).stdout)["due_at"])
+
+
+def _statuses(database: str) -> dict[str, str]:
+    listing = run("schedule", "list", "--format", "json", "--database", database)
+    return {item["id"]: item["status"] for item in json.loads(listing.stdout)}
+
+
+class TestProcesses:
+    def test_two_workers_send_each_post_once(self, sandbox: Sandbox) -> None:
+        """Two worker processes on one store, 20 posts due at once, slow creates: 20 pins, one each."""
+        database = f"sqlite:{sandbox.dir / 'db'}"
+        due = time.time() + 3
+        _schedule_files(sandbox, database, [_post(sandbox, f"p{n:02d}", due) for n in range(20)])
+        sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=0.2), times=20)
+        workers = [_worker_process(sandbox, database, "--concurrency", "4") for _ in range(2)]
+        try:
+            _wait(lambda: set(_statuses(database).values()) == {"published"})
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            outputs = [worker.communicate(timeout=30) for worker in workers]
+        assert [w.returncode for w in workers] == [0, 0], outputs
+        titles = sorted(pin["title"] for pin in sandbox.state.pins.values())
+        assert titles == [f"Post p{n:02d}" for n in range(20)]
+
+    def test_a_worker_killed_mid_create_leaves_exactly_one_pin(self, sandbox: Sandbox) -> None:
+        """SIGKILL while Pinterest has made the pin but not answered: the next worker takes the post
+        over when the lease ends, finds the pin, and creates none."""
+        database = f"sqlite:{sandbox.dir / 'db'}"
+        _schedule_files(sandbox, database, [_post(sandbox, "only", time.time() + 3)])
+        sandbox.state.faults.add("POST /v5/pins", Fault("slow_after", seconds=4))
+        first = _worker_process(sandbox, database, "--lease", "1.5")
+        try:
+            _wait(lambda: len(sandbox.state.pins) == 1)
+        finally:
+            first.kill()
+            first.communicate(timeout=10)
+        assert _statuses(database) == {"only": "sending"}
+        second = _worker_process(sandbox, database, "--lease", "1.5")
+        try:
+            _wait(lambda: _statuses(database) == {"only": "published"})
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.communicate(timeout=30)
+        assert len(sandbox.state.pins) == 1
+        listing = json.loads(run("schedule", "show", "only", "--database", database).stdout)
+        assert listing["pin_id"] == next(iter(sandbox.state.pins))
+        assert listing["attempts"] == 2
+
+    def test_once_sends_what_is_due_and_exits(self, sandbox: Sandbox) -> None:
+        """`worker --once` (for cron) sends the due posts, leaves the others, and exits 0."""
+        database = f"sqlite:{sandbox.dir / 'db'}"
+        _schedule_files(sandbox, database, [_post(sandbox, "now", time.time() + 3),
+                                            _post(sandbox, "later", time.time() + 3600)])  # fmt: skip
+        _wait(lambda: time.time() > _due(database, "now"))
+        worker = _worker_process(sandbox, database, "--once")
+        out, err = worker.communicate(timeout=60)
+        assert (worker.returncode, out) == (0, "worker: 1 published\n"), err
+        assert _statuses(database) == {"now": "published", "later": "scheduled"}
+
+    def test_sigterm_lets_the_post_in_flight_finish(self, sandbox: Sandbox) -> None:
+        """SIGTERM while a create is under way: the worker finishes it, records it, exits 0."""
+        database = f"sqlite:{sandbox.dir / 'db'}"
+        _schedule_files(sandbox, database, [_post(sandbox, "a", time.time() + 3)])
+        sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=1.0))
+        worker = _worker_process(sandbox, database)
+        _wait(lambda: sandbox.state.hits["POST /v5/pins"] == 1)
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+        assert (worker.returncode, out) == (0, "worker: 1 published\n"), err
+        assert _statuses(database) == {"a": "published"}
+
+
+class TestCommands:
+    def test_schedule_list_show_cancel_retry(self, sandbox: Sandbox) -> None:
+        """The commands people use to look after scheduled posts."""
+        database = f"sqlite:{sandbox.dir / 'db'}"
+        _schedule_files(sandbox, database, [_post(sandbox, "a", time.time() + 3600)])
+        listing = run("schedule", "list", "--database", database)
+        assert listing.stdout.startswith("a  scheduled  due ")
+        cancelled = run("schedule", "cancel", "a", "--database", database)
+        assert cancelled.returncode == 0
+        assert " cancelled " in cancelled.stdout
+        again = run("schedule", "cancel", "a", "--database", database)
+        assert again.returncode == 2
+        assert "only a post waiting to go out can be cancelled" in again.stderr
+        retried = json.loads(run("schedule", "retry", "a", "--database", database, "--format", "json").stdout)
+        assert retried["status"] == "scheduled"
+        assert run("schedule", "show", "nope", "--database", database).returncode == 2
+
+    def test_schedule_reports_rejected_posts(self, sandbox: Sandbox) -> None:
+        """A post that fails preflight is not scheduled; the command says why and exits 1."""
+        database = f"sqlite:{sandbox.dir / 'db'}"
+        write(sandbox.dir / "bad.json", _post(sandbox, "bad", time.time() + 60, title="x" * 101))
+        result = run("schedule", "--database", database, "--offline", "bad.json", cwd=sandbox.dir)
+        assert result.returncode == 1
+        assert "pinterest.title.max_length" in result.stdout
+        assert _statuses(database) == {}
