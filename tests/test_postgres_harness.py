@@ -12,24 +12,29 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from . import postgres
 from .conftest import ROOT
-from .postgres import PostgresCluster, find_pg_bin, reap_stale_clusters
+from .postgres import MISSING_REASON, PostgresCluster, find_pg_bin, reap_stale_clusters
 
 # The fixtures, made visible to this module (once tests/conftest.py says
 # `pytest_plugins = ["tests.postgres"]`, every test module sees them without this).
 postgres_cluster = postgres.postgres_cluster
 postgres_url = postgres.postgres_url
+needs_pg = pytest.mark.skipif(find_pg_bin() is None, reason=MISSING_REASON)
 
-# psycopg is how the application will talk to PostgreSQL; until it is a test dependency the
-# tests that need it skip rather than fail.
-psycopg = pytest.importorskip("psycopg")
+
+def _psycopg() -> Any:
+    """psycopg is how the application will talk to PostgreSQL; until it is a test dependency the
+    tests that need it skip rather than fail (the cluster's own tests need only psql)."""
+    return pytest.importorskip("psycopg")
 
 
 def test_select_one(postgres_url: str) -> None:
+    psycopg = _psycopg()
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
         assert conn.execute("SHOW server_encoding").fetchone() == ("UTF8",)
@@ -38,6 +43,7 @@ def test_select_one(postgres_url: str) -> None:
 def test_each_test_gets_a_fresh_database_and_they_are_isolated(
     postgres_cluster: PostgresCluster, postgres_url: str
 ) -> None:
+    psycopg = _psycopg()
     other = postgres_cluster.create_database("t_isolation_other")
     try:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
@@ -67,6 +73,7 @@ def _tcp_listeners(port: int) -> list[str]:
 
 
 def test_listens_on_loopback_only(postgres_cluster: PostgresCluster, postgres_url: str) -> None:
+    psycopg = _psycopg()
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
         assert conn.execute("SELECT host(inet_server_addr())").fetchone() == ("127.0.0.1",)
@@ -81,6 +88,19 @@ def test_unix_socket_is_inside_the_cluster_folder(postgres_cluster: PostgresClus
     assert postgres_cluster.psql("SELECT current_user") == "postgres"
 
 
+def test_find_pg_bin_honours_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(
+        "PINRULES_PG_BIN", str(tmp_path)
+    )  # set but without the programs: nothing else is tried
+    assert find_pg_bin() is None
+    monkeypatch.delenv("PINRULES_PG_BIN")
+    found = find_pg_bin()
+    if found is None:
+        pytest.skip("PostgreSQL server programs not installed")
+    monkeypatch.setenv("PINRULES_PG_BIN", str(found))
+    assert find_pg_bin() == found
+
+
 @pytest.fixture
 def base_dir() -> Iterator[Path]:
     """A folder of our own for clusters (0o755, so that the server's user can reach into it)."""
@@ -91,6 +111,7 @@ def base_dir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@needs_pg
 def test_the_folder_is_gone_after_exit_even_on_error(base_dir: Path) -> None:
     cluster = PostgresCluster(base_dir=base_dir)
     seen: list[Path] = []
@@ -115,6 +136,7 @@ import signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)  # even if our parent ignores Ctrl-C
 sys.path.insert(0, {root!r})
 from pathlib import Path
+from typing import Any
 from tests.postgres import PostgresCluster
 with PostgresCluster(base_dir=Path({base!r})) as cluster:
     print(cluster.root, cluster.port, flush=True)
@@ -133,7 +155,7 @@ def _start_elsewhere(base_dir: Path) -> tuple[subprocess.Popen[str], Path, int]:
     return process, Path(folder), int(port)
 
 
-@pytest.mark.skipif(find_pg_bin() is None, reason="PostgreSQL server programs not installed")
+@needs_pg
 def test_an_interrupted_run_stops_the_server_and_removes_the_folder(base_dir: Path) -> None:
     process, folder, port = _start_elsewhere(base_dir)
     assert folder.exists()
@@ -144,7 +166,7 @@ def test_an_interrupted_run_stops_the_server_and_removes_the_folder(base_dir: Pa
     assert _tcp_listeners(port) == []
 
 
-@pytest.mark.skipif(find_pg_bin() is None, reason="PostgreSQL server programs not installed")
+@needs_pg
 def test_a_killed_runs_cluster_is_reaped_by_the_next_start(base_dir: Path) -> None:
     process, folder, port = _start_elsewhere(base_dir)
     process.kill()  # SIGKILL: no clean-up, the server and folder stay behind...
