@@ -353,7 +353,9 @@ def _stop_server(data_dir: Path, bindir: Path, user: pwd.struct_passwd | None) -
         )
     with contextlib.suppress(OSError, ValueError, IndexError):  # pg_ctl failed: kill the postmaster
         pid = int(pid_file.read_text().split()[0])
-        os.kill(pid, signal.SIGKILL)
+        # ...but only if that pid is still this cluster's postmaster, not a process that reused it
+        if str(data_dir).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGKILL)
 
 
 def reap_stale_clusters(base_dir: Path) -> None:
