@@ -20,8 +20,9 @@ from . import postgres
 from .conftest import ROOT
 from .postgres import MISSING_REASON, PostgresCluster, find_pg_bin, reap_stale_clusters
 
-# The fixtures, made visible to this module (once tests/conftest.py says
-# `pytest_plugins = ["tests.postgres"]`, every test module sees them without this).
+# The fixtures, made visible to this module. Once tests/conftest.py says
+# `pytest_plugins = ["tests.postgres"]`, every test module sees them: then delete these two lines,
+# or this module would get a second session cluster of its own.
 postgres_cluster = postgres.postgres_cluster
 postgres_url = postgres.postgres_url
 needs_pg = pytest.mark.skipif(find_pg_bin() is None, reason=MISSING_REASON)
