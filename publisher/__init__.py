@@ -18,6 +18,7 @@ from ._errors import (
     ConnectionFailed,
     DownloadFailed,
     Forbidden,
+    MediaError,
     MediaTransferError,
     NoCredentials,
     NotFound,
@@ -27,6 +28,7 @@ from ._errors import (
     PublisherError,
     RateLimited,
     ReauthRequired,
+    ScheduleError,
     ServerError,
     StoreError,
     Unauthorized,
@@ -48,13 +50,13 @@ if TYPE_CHECKING:
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
     from ._limiter import Limiters, RateLimiter
-    from ._media_store import MediaError, MediaStore, StoredMedia
+    from ._media_store import MediaStore, StoredMedia
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
     from ._progress import ProgressBar
     from ._publish import Publisher, PublishOptions, PublishResult, Status
     from ._retry import RetryPolicy, parse_retry_after
-    from ._schedule import Outcome, PostState, ScheduledPost, ScheduleError, ScheduleStore
+    from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
     from ._schedule_sqlite import SqliteScheduleStore
     from ._secret import Secret
     from ._senders import Senders
@@ -62,14 +64,12 @@ if TYPE_CHECKING:
     from ._worker import Worker, WorkerSettings
 
 _HOMES = {
-    "MediaError": "_media_store",
     "StoredMedia": "_media_store",
     "MediaStore": "_media_store",
     "Senders": "_senders",
     "WorkerSettings": "_worker",
     "Worker": "_worker",
     "SqliteScheduleStore": "_schedule_sqlite",
-    "ScheduleError": "_schedule",
     "Outcome": "_schedule",
     "ScheduleStore": "_schedule",
     "PostState": "_schedule",

@@ -26,9 +26,10 @@ from pinrules import (
     resolve_media_path,
 )
 
+from ._errors import ScheduleError
 from ._events import Event, Events
 from ._media_store import MediaStore
-from ._schedule import DEFAULT_WORKSPACE, ScheduledPost, ScheduleError, ScheduleStore, encode_post
+from ._schedule import DEFAULT_WORKSPACE, ScheduledPost, ScheduleStore, encode_post
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ pinrules.PinrulesError
     │   ├── AmbiguousResponse    the request may have reached Pinterest, no answer came back
     │   ├── OAuthError           connecting an account or refreshing its tokens failed
     │   └── ReauthRequired       the account's tokens are dead: connect it again
-    ├── StoreError               the account store cannot be used as asked
+    ├── StoreError               a store (accounts, journal, schedule) cannot be used as asked
+    ├── ScheduleError            a scheduled post cannot be changed as asked (unknown id, its state)
+    ├── MediaError               a stored media item cannot be found or read
     ├── MediaTransferError       moving a video's bytes failed
     │   ├── DownloadFailed       fetching a video URL before upload
     │   └── UploadFailed         the multipart upload to Pinterest's storage
@@ -106,6 +108,14 @@ class ReauthRequired(PinterestError):
 
 class StoreError(PublisherError):
     """The account store cannot be used as asked; the message says what to do."""
+
+
+class ScheduleError(PublisherError):
+    """A scheduled post cannot be changed as asked (unknown id, wrong state, id taken)."""
+
+
+class MediaError(PublisherError):
+    """A stored media item cannot be found or read."""
 
 
 class MediaTransferError(PublisherError):

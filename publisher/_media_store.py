@@ -22,14 +22,10 @@ from typing import IO, Protocol
 
 from pinrules import SNIFF_BYTES, sniff
 
-from ._errors import PublisherError
+from ._errors import MediaError
 
 MEDIA_ID_PREFIX = "med_"
 CHUNK = 1024 * 1024
-
-
-class MediaError(PublisherError):
-    """A stored media item cannot be found or read."""
 
 
 @dataclass(frozen=True)

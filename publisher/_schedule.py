@@ -19,8 +19,6 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ._errors import PublisherError
-
 DEFAULT_WORKSPACE = "default"
 
 
@@ -37,10 +35,6 @@ class PostState(StrEnum):
 FINAL = (PostState.PUBLISHED, PostState.FAILED, PostState.UNKNOWN, PostState.MISSED, PostState.CANCELLED)
 RETRYABLE = (PostState.FAILED, PostState.UNKNOWN, PostState.MISSED, PostState.CANCELLED)
 CANCELLABLE = (PostState.SCHEDULED, PostState.FAILED, PostState.UNKNOWN, PostState.MISSED)
-
-
-class ScheduleError(PublisherError):
-    """A scheduled post cannot be changed as asked (unknown id, wrong state, id taken)."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pinrules import data_file
 
+from ._errors import ScheduleError
 from ._media_store import FolderMedia
 from ._schedule import (
     CANCELLABLE,
@@ -22,7 +23,6 @@ from ._schedule import (
     Outcome,
     PostState,
     ScheduledPost,
-    ScheduleError,
     encode_post,
 )
 from ._sqlite import open_store

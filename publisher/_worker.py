@@ -25,8 +25,9 @@ from typing import Any
 
 from pinrules import Preflight
 
+from ._errors import MediaError
 from ._events import Event, Events
-from ._media_store import MediaError, MediaStore, is_stored_media_id
+from ._media_store import MediaStore, is_stored_media_id
 from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
 
 # what sends one post: (post, account name, folder of its media files, owner) -> outcome

@@ -21,6 +21,8 @@ os.environ["XDG_DATA_HOME"] = str(_HOME / "xdg-data")
 
 from .helpers import Sandbox, running_sandbox  # noqa: E402 - after the folders are set
 
+pytest_plugins = ["tests.postgres"]  # postgres_cluster (a throwaway cluster), postgres_url (a database)
+
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)

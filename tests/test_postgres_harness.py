@@ -16,22 +16,17 @@ from typing import Any
 
 import pytest
 
-from . import postgres
-from .conftest import ROOT
+from .helpers import ROOT
 from .postgres import MISSING_REASON, PostgresCluster, find_pg_bin, reap_stale_clusters
 
-# The fixtures, made visible to this module. Once tests/conftest.py says
-# `pytest_plugins = ["tests.postgres"]`, every test module sees them: then delete these two lines,
-# or this module would get a second session cluster of its own.
-postgres_cluster = postgres.postgres_cluster
-postgres_url = postgres.postgres_url
 needs_pg = pytest.mark.skipif(find_pg_bin() is None, reason=MISSING_REASON)
 
 
 def _psycopg() -> Any:
-    """psycopg is how the application will talk to PostgreSQL; until it is a test dependency the
-    tests that need it skip rather than fail (the cluster's own tests need only psql)."""
-    return pytest.importorskip("psycopg")
+    """psycopg, how the application talks to PostgreSQL (a test dependency)."""
+    import psycopg
+
+    return psycopg
 
 
 def test_select_one(postgres_url: str) -> None:
