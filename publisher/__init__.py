@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from ._accounts import Account, AccountStore
     from ._api import publish, token_from_env
-    from ._backend import Backend, open_backend
+    from ._backend import Backend, migrate, open_backend
     from ._client import DEFAULT_BASE_URL, PinterestClient
     from ._enqueue import ScheduleResult, schedule
     from ._events import EVENTS, Event, Events
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from ._worker import Worker, WorkerSettings
 
 _HOMES = {
+    "migrate": "_backend",
     "StoredMedia": "_media_store",
     "MediaStore": "_media_store",
     "Senders": "_senders",
@@ -168,6 +169,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "UploadFailed",
     "Worker",
     "WorkerSettings",
+    "migrate",
     "open_backend",
     "parse_retry_after",
     "publish",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pinrules import UsageError, data_dir
 
@@ -33,12 +34,15 @@ class Backend:
     media: MediaStore
     journal: Journal
     accounts: AccountStore | None  # None until an account is connected (SQLite) or migrated
+    database: Any = None  # PostgreSQL: the connection pool the stores share
 
     def close(self) -> None:
         self.schedule.close()
         self.journal.close()
         if self.accounts is not None:
             self.accounts.close()
+        if self.database is not None:
+            self.database.close()
 
 
 def database_url(given: str | None, configured: str | None = None) -> str | None:
@@ -46,12 +50,30 @@ def database_url(given: str | None, configured: str | None = None) -> str | None
     return given or os.environ.get(DATABASE_VARIABLE) or configured
 
 
+def migrate(database: str | None) -> str:
+    """Create or update the stores' tables; what was done, in words."""
+    if database is not None and database.startswith(("postgresql://", "postgres://")):
+        from ._postgres import Database  # noqa: PLC0415
+
+        pool = Database(database)
+        try:
+            applied = pool.migrate()
+        finally:
+            pool.close()
+        return f"applied {', '.join(applied)}" if applied else "the PostgreSQL database is up to date"
+    open_backend(database).close()  # SQLite files migrate when they are opened
+    return "the SQLite files are up to date"
+
+
 def open_backend(database: str | None) -> Backend:
     if database is None or database.startswith("sqlite:"):
         folder = Path(database.removeprefix("sqlite:").removeprefix("//")) if database else None
         return _sqlite(folder)
     if database.startswith(("postgresql://", "postgres://")):
-        raise UsageError("PostgreSQL comes with the scale-out backend (not in this build yet)")
+        from ._postgres_backend import open_postgres  # noqa: PLC0415 - psycopg only for PostgreSQL
+
+        backend: Backend = open_postgres(database)
+        return backend
     raise UsageError(f"--database takes postgresql://... or sqlite:FOLDER (got {database.split(':')[0]}:...)")
 
 

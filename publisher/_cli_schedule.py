@@ -23,7 +23,7 @@ from pinrules import (
 )
 
 from ._arguments import ScheduleArguments, WorkerArguments
-from ._backend import Backend, database_url, open_backend
+from ._backend import Backend, database_url, migrate, open_backend
 from ._commands import SCHEDULE_ACTIONS
 from ._enqueue import ScheduleResult, schedule
 from ._errors import OAuthError
@@ -198,6 +198,14 @@ def run_worker(args: WorkerArguments) -> int:
                           accounts=backend.accounts, app=app, base_url=args.base_url)  # fmt: skip
         worker = Worker(backend.schedule, backend.media, senders.send, settings=worker_settings,
                         preflight=preflight)  # fmt: skip
+        if backend.kind == "postgresql":
+            from ._jobs import run_jobs  # noqa: PLC0415 - procrastinate only for PostgreSQL
+
+            try:
+                await run_jobs(backend.database.url, worker, once=args.once)
+            finally:
+                await senders.close()
+            return str(worker.report)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, worker.stop)
@@ -215,7 +223,5 @@ def run_worker(args: WorkerArguments) -> int:
 
 
 def run_migrate(database: str | None) -> int:
-    backend = _backend(database)
-    backend.close()
-    sys.stdout.write(f"the {backend.kind} database is up to date\n")
+    sys.stdout.write(migrate(database_url(database, load_settings().database)) + "\n")
     return 0

@@ -1,30 +1,20 @@
 """Scheduled posts in SQLite: the embedded default, for one machine (any number of worker
-processes on it). WAL, one row per (workspace, post id), and `take` as one `BEGIN IMMEDIATE`
-transaction, so two processes never take the same post."""
+processes on it). WAL, one row per (workspace, post id), every change one `BEGIN IMMEDIATE`
+transaction, so two processes never take the same post (the SQL is shared: `_schedule_sql`)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import os
 import sqlite3
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from pinrules import data_file
 
-from ._errors import ScheduleError
 from ._media_store import FolderMedia
-from ._schedule import (
-    CANCELLABLE,
-    DEFAULT_WORKSPACE,
-    RETRYABLE,
-    Outcome,
-    PostState,
-    ScheduledPost,
-    encode_post,
-)
+from ._schedule import ScheduledPost
+from ._schedule_sql import Executor, SqlScheduleStore
 from ._sqlite import open_store
 
 MIGRATIONS = (
@@ -61,51 +51,43 @@ MIGRATIONS = (
         created_at REAL NOT NULL
     )""",
 )
-_COLUMNS = (
-    "workspace, id, post, content_hash, account, due_at, status, attempts, next_attempt_at, "
-    "lease_owner, lease_until, taken_over, pin_id, pin_url, diagnostics, created_at, updated_at"
-)
 
 
 def default_path() -> Path:
     return data_file("schedule.sqlite3", "PINRULES_SCHEDULE")
 
 
-def content_hash(post: dict[str, Any]) -> str:
-    return hashlib.sha256(encode_post(post).encode()).hexdigest()
+class _SqliteDialect:
+    """SQLite: one BEGIN IMMEDIATE transaction per call (the file's write lock first)."""
+
+    row_lock = skip_locked = ""  # the transaction already holds the file's write lock
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Executor]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def changed(self, sql: Executor, item: ScheduledPost) -> None:
+        pass  # nothing to keep in step: workers poll the table
 
 
-def _row(row: tuple[Any, ...]) -> ScheduledPost:
-    (workspace, post_id, post, digest, account, due_at, status, attempts, next_at, owner, until,
-     taken_over, pin_id, pin_url, diagnostics, created, updated) = row  # fmt: skip
-    return ScheduledPost(
-        id=str(post_id),
-        post=json.loads(post),
-        due_at=float(due_at),
-        status=PostState(status),
-        workspace=str(workspace),
-        account=None if account is None else str(account),
-        attempts=int(attempts),
-        next_attempt_at=float(next_at),
-        lease_owner=None if owner is None else str(owner),
-        lease_until=None if until is None else float(until),
-        taken_over=bool(taken_over),
-        pin_id=None if pin_id is None else str(pin_id),
-        pin_url=None if pin_url is None else str(pin_url),
-        diagnostics=tuple(json.loads(diagnostics)),
-        created_at=float(created),
-        updated_at=float(updated),
-        content_hash=str(digest),
-    )
-
-
-class SqliteScheduleStore:
-    """`ScheduleStore` in one SQLite file (default: schedule.sqlite3 in the data folder)."""
+class SqliteScheduleStore(SqlScheduleStore):
+    """`ScheduleStore` in one SQLite file (default: schedule.sqlite3 in the data folder), and the
+    stored media in a folder beside it."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self._db = open_store(self.path, MIGRATIONS, "schedule")
         self._db.execute("PRAGMA journal_mode=WAL")
+        super().__init__(_SqliteDialect(self._db))
         self.media = FolderMedia(self.path.parent / f"{self.path.stem}-media", self._db)
 
     def __repr__(self) -> str:
@@ -113,147 +95,3 @@ class SqliteScheduleStore:
 
     def close(self) -> None:
         self._db.close()
-
-    def _one(self, sql: str, parameters: tuple[Any, ...]) -> ScheduledPost | None:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM scheduled_posts {sql}", parameters).fetchone()
-        return _row(row) if row else None
-
-    def _transaction(self) -> _Immediate:
-        return _Immediate(self._db)
-
-    def add(self, item: ScheduledPost) -> ScheduledPost:
-        digest = content_hash(item.post)
-        now = item.created_at or time.time()
-        with self._transaction():
-            existing = self._one("WHERE workspace = ? AND id = ?", (item.workspace, item.id))
-            if existing is not None:
-                if existing.content_hash == digest and existing.status is PostState.SCHEDULED:
-                    return existing
-                raise ScheduleError(
-                    f"a post with id {item.id!r} is already {existing.status}"
-                    + (" with other content" if existing.content_hash != digest else "")
-                    + "; give this post another id"
-                    + (", or cancel the scheduled one first" if existing.status in CANCELLABLE else "")
-                )
-            self._db.execute(
-                f"INSERT INTO scheduled_posts ({_COLUMNS}) VALUES "
-                "(?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, NULL, NULL, 0, NULL, NULL, '[]', ?, ?)",
-                (item.workspace, item.id, encode_post(item.post), digest, item.account, item.due_at,
-                 item.next_attempt_at or item.due_at, now, now),
-            )  # fmt: skip
-        stored = self.get(item.id, item.workspace)
-        assert stored is not None
-        return stored
-
-    def get(self, post_id: str, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost | None:
-        return self._one("WHERE workspace = ? AND id = ?", (workspace, post_id))
-
-    def list(
-        self,
-        workspace: str = DEFAULT_WORKSPACE,
-        status: PostState | None = None,
-        after: tuple[float, str] | None = None,
-        limit: int = 100,
-    ) -> list[ScheduledPost]:
-        where, parameters = ["workspace = ?"], [workspace]
-        if status is not None:
-            where.append("status = ?")
-            parameters.append(str(status))
-        if after is not None:
-            where.append("(due_at > ? OR (due_at = ? AND id > ?))")
-            parameters += [after[0], after[0], after[1]]  # type: ignore[list-item]
-        rows = self._db.execute(
-            f"SELECT {_COLUMNS} FROM scheduled_posts WHERE {' AND '.join(where)} ORDER BY due_at, id LIMIT ?",
-            (*parameters, limit),
-        )
-        return [_row(row) for row in rows]
-
-    def _require(self, post_id: str, workspace: str) -> ScheduledPost:
-        found = self.get(post_id, workspace)
-        if found is None:
-            raise ScheduleError(f"no scheduled post {post_id!r}")
-        return found
-
-    def cancel(self, post_id: str, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost:
-        with self._transaction():
-            found = self._require(post_id, workspace)
-            if found.status not in CANCELLABLE:
-                raise ScheduleError(
-                    f"post {post_id!r} is {found.status}; only a post waiting to go out can be cancelled"
-                )
-            self._set(found, "status = 'cancelled'", ())
-        return self._require(post_id, workspace)
-
-    def retry(self, post_id: str, now: float, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost:
-        with self._transaction():
-            found = self._require(post_id, workspace)
-            if found.status not in RETRYABLE:
-                raise ScheduleError(f"post {post_id!r} is {found.status}; retry applies to failed, unknown, "
-                                    "missed or cancelled posts")  # fmt: skip
-            self._set(
-                found, "status = 'scheduled', due_at = ?, next_attempt_at = ?, attempts = 0", (now, now)
-            )
-        return self._require(post_id, workspace)
-
-    def _set(self, item: ScheduledPost, assignments: str, parameters: tuple[Any, ...]) -> None:
-        self._db.execute(
-            f"UPDATE scheduled_posts SET {assignments}, updated_at = ? WHERE workspace = ? AND id = ?",
-            (*parameters, time.time(), item.workspace, item.id),
-        )
-
-    def take(self, now: float, owner: str, lease: float) -> ScheduledPost | None:
-        with self._transaction():
-            found = self._one(
-                "WHERE (status = 'scheduled' AND next_attempt_at <= ?) "
-                "OR (status = 'sending' AND lease_until <= ?) ORDER BY next_attempt_at, id LIMIT 1",
-                (now, now),
-            )
-            if found is None:
-                return None
-            taken_over = found.status is PostState.SENDING
-            self._db.execute(
-                "UPDATE scheduled_posts SET status = 'sending', lease_owner = ?, lease_until = ?, "
-                "taken_over = ?, attempts = attempts + 1, updated_at = ? WHERE workspace = ? AND id = ?",
-                (owner, now + lease, int(taken_over), now, found.workspace, found.id),
-            )
-        return found.with_changes(status=PostState.SENDING, lease_owner=owner, lease_until=now + lease,
-                                  taken_over=taken_over, attempts=found.attempts + 1)  # fmt: skip
-
-    def renew(self, post_id: str, workspace: str, owner: str, until: float) -> bool:
-        cursor = self._db.execute(
-            "UPDATE scheduled_posts SET lease_until = ? "
-            "WHERE workspace = ? AND id = ? AND status = 'sending' AND lease_owner = ?",
-            (until, workspace, post_id, owner),
-        )
-        return cursor.rowcount == 1
-
-    def finish(self, post_id: str, workspace: str, owner: str, outcome: Outcome, now: float) -> bool:
-        cursor = self._db.execute(
-            "UPDATE scheduled_posts SET status = ?, pin_id = ?, pin_url = ?, diagnostics = ?, "
-            "next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_until = NULL, "
-            "taken_over = 0, updated_at = ? "
-            "WHERE workspace = ? AND id = ? AND status = 'sending' AND lease_owner = ?",
-            (str(outcome.status), outcome.pin_id, outcome.pin_url, json.dumps(list(outcome.diagnostics)),
-             outcome.next_attempt_at, now, workspace, post_id, owner),
-        )  # fmt: skip
-        return cursor.rowcount == 1
-
-    def next_due(self) -> float | None:
-        row = self._db.execute(
-            "SELECT MIN(CASE status WHEN 'scheduled' THEN next_attempt_at ELSE lease_until END) "
-            "FROM scheduled_posts WHERE status IN ('scheduled', 'sending')"
-        ).fetchone()
-        return None if row[0] is None else float(row[0])
-
-
-class _Immediate:
-    """`with`: one BEGIN IMMEDIATE transaction (the write lock first: no lost updates)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")

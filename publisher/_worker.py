@@ -110,7 +110,7 @@ class Worker:
                     break
                 await self._idle()
                 continue
-            task = asyncio.create_task(self._handle(item))
+            task = asyncio.create_task(self.handle(item))
             in_flight.add(task)
 
             def done(finished: asyncio.Task[None]) -> None:
@@ -134,7 +134,8 @@ class Worker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), wait)
 
-    async def _handle(self, item: ScheduledPost) -> None:
+    async def handle(self, item: ScheduledPost) -> None:
+        """Send one taken post and record how it ended (also the PostgreSQL jobs' body)."""
         renewing = asyncio.create_task(self._renew(item))
         try:
             outcome = await self._attempt(item)

@@ -27,6 +27,7 @@ from publisher import (
     Senders,
     Worker,
     WorkerSettings,
+    migrate,
     open_backend,
     schedule,
 )
@@ -39,9 +40,15 @@ PREFLIGHT = Preflight()
 START = 2_000_000_000.0  # the injected clock's "now": 2033-05-18
 
 
-@pytest.fixture
-def backend(tmp_path: Path) -> Iterator[Backend]:
-    opened = open_backend(f"sqlite:{tmp_path / 'db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Each backend in turn: the same contract, the same behaviour."""
+    if request.param == "sqlite":
+        database = f"sqlite:{tmp_path / 'db'}"
+    else:
+        database = request.getfixturevalue("postgres_url")
+        migrate(database)
+    opened = open_backend(database)
     try:
         yield opened
     finally:
@@ -250,6 +257,16 @@ class TestWorker:
         assert backend.schedule.get("a") is None
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database for worker processes: SQLite files, or a migrated PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    assert run("db", "migrate", "--database", url).returncode == 0
+    return url
+
+
 def _env(sandbox: Sandbox) -> dict[str, str]:
     return {**os.environ, "PINTEREST_API_BASE": sandbox.api, "PINTEREST_ACCESS_TOKEN": TOKEN}
 
@@ -287,9 +304,8 @@ def _statuses(database: str) -> dict[str, str]:
 
 
 class TestProcesses:
-    def test_two_workers_send_each_post_once(self, sandbox: Sandbox) -> None:
+    def test_two_workers_send_each_post_once(self, sandbox: Sandbox, database: str) -> None:
         """Two worker processes on one store, 20 posts due at once, slow creates: 20 pins, one each."""
-        database = f"sqlite:{sandbox.dir / 'db'}"
         due = time.time() + 3
         _schedule_files(sandbox, database, [_post(sandbox, f"p{n:02d}", due) for n in range(20)])
         sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=0.2), times=20)
@@ -304,10 +320,9 @@ class TestProcesses:
         titles = sorted(pin["title"] for pin in sandbox.state.pins.values())
         assert titles == [f"Post p{n:02d}" for n in range(20)]
 
-    def test_a_worker_killed_mid_create_leaves_exactly_one_pin(self, sandbox: Sandbox) -> None:
+    def test_a_worker_killed_mid_create_leaves_exactly_one_pin(self, sandbox: Sandbox, database: str) -> None:
         """SIGKILL while Pinterest has made the pin but not answered: the next worker takes the post
         over when the lease ends, finds the pin, and creates none."""
-        database = f"sqlite:{sandbox.dir / 'db'}"
         _schedule_files(sandbox, database, [_post(sandbox, "only", time.time() + 3)])
         sandbox.state.faults.add("POST /v5/pins", Fault("slow_after", seconds=4))
         first = _worker_process(sandbox, database, "--lease", "1.5")
@@ -328,9 +343,8 @@ class TestProcesses:
         assert listing["pin_id"] == next(iter(sandbox.state.pins))
         assert listing["attempts"] == 2
 
-    def test_once_sends_what_is_due_and_exits(self, sandbox: Sandbox) -> None:
+    def test_once_sends_what_is_due_and_exits(self, sandbox: Sandbox, database: str) -> None:
         """`worker --once` (for cron) sends the due posts, leaves the others, and exits 0."""
-        database = f"sqlite:{sandbox.dir / 'db'}"
         _schedule_files(sandbox, database, [_post(sandbox, "now", time.time() + 3),
                                             _post(sandbox, "later", time.time() + 3600)])  # fmt: skip
         _wait(lambda: time.time() > _due(database, "now"))
@@ -339,9 +353,8 @@ class TestProcesses:
         assert (worker.returncode, out) == (0, "worker: 1 published\n"), err
         assert _statuses(database) == {"now": "published", "later": "scheduled"}
 
-    def test_sigterm_lets_the_post_in_flight_finish(self, sandbox: Sandbox) -> None:
+    def test_sigterm_lets_the_post_in_flight_finish(self, sandbox: Sandbox, database: str) -> None:
         """SIGTERM while a create is under way: the worker finishes it, records it, exits 0."""
-        database = f"sqlite:{sandbox.dir / 'db'}"
         _schedule_files(sandbox, database, [_post(sandbox, "a", time.time() + 3)])
         sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=1.0))
         worker = _worker_process(sandbox, database)
@@ -353,9 +366,8 @@ class TestProcesses:
 
 
 class TestCommands:
-    def test_schedule_list_show_cancel_retry(self, sandbox: Sandbox) -> None:
+    def test_schedule_list_show_cancel_retry(self, sandbox: Sandbox, database: str) -> None:
         """The commands people use to look after scheduled posts."""
-        database = f"sqlite:{sandbox.dir / 'db'}"
         _schedule_files(sandbox, database, [_post(sandbox, "a", time.time() + 3600)])
         listing = run("schedule", "list", "--database", database)
         assert listing.stdout.startswith("a  scheduled  due ")
@@ -369,9 +381,8 @@ class TestCommands:
         assert retried["status"] == "scheduled"
         assert run("schedule", "show", "nope", "--database", database).returncode == 2
 
-    def test_schedule_reports_rejected_posts(self, sandbox: Sandbox) -> None:
+    def test_schedule_reports_rejected_posts(self, sandbox: Sandbox, database: str) -> None:
         """A post that fails preflight is not scheduled; the command says why and exits 1."""
-        database = f"sqlite:{sandbox.dir / 'db'}"
         write(sandbox.dir / "bad.json", _post(sandbox, "bad", time.time() + 60, title="x" * 101))
         result = run("schedule", "--database", database, "--offline", "bad.json", cwd=sandbox.dir)
         assert result.returncode == 1

@@ -1,0 +1,247 @@
+"""The scheduled-posts store in SQL, for both backends: SQLite and PostgreSQL differ only in
+their `Dialect` (how a transaction starts, how parameters are written, how a row is locked).
+
+Every method is one transaction. `take` picks a row and moves it to `sending` in the same
+transaction: SQLite's BEGIN IMMEDIATE holds the whole file's write lock; PostgreSQL locks the
+row (FOR UPDATE SKIP LOCKED), so two workers never take one post and never wait on each other.
+A dialect may watch each change (`changed`) to keep something in step within the same
+transaction: the PostgreSQL backend defers and cancels procrastinate jobs there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from ._errors import ScheduleError
+from ._schedule import (
+    CANCELLABLE,
+    DEFAULT_WORKSPACE,
+    RETRYABLE,
+    Outcome,
+    PostState,
+    ScheduledPost,
+    encode_post,
+)
+
+COLUMNS = (
+    "workspace, id, post, content_hash, account, due_at, status, attempts, next_attempt_at, "
+    "lease_owner, lease_until, taken_over, pin_id, pin_url, diagnostics, created_at, updated_at"
+)
+
+
+# a post a worker may take at `now` (two parameters): due and waiting, or its worker's lease ran out
+_DUE = "((status = 'scheduled' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until <= ?))"
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Executor(Protocol):
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor: ...
+
+
+class Dialect(Protocol):
+    row_lock: str  # appended to a SELECT that picks a row to change
+    skip_locked: str  # likewise, for picking any free row: rows another transaction holds are skipped
+
+    def transaction(self) -> AbstractContextManager[Executor]: ...
+
+    def changed(self, sql: Executor, item: ScheduledPost) -> None:
+        """Called inside the transaction after `item` was added, retried, cancelled or finished."""
+
+
+def content_hash(post: dict[str, Any]) -> str:
+    return hashlib.sha256(encode_post(post).encode()).hexdigest()
+
+
+def _row(row: Sequence[Any]) -> ScheduledPost:
+    (workspace, post_id, post, digest, account, due_at, status, attempts, next_at, owner, until,
+     taken_over, pin_id, pin_url, diagnostics, created, updated) = row  # fmt: skip
+    return ScheduledPost(
+        id=str(post_id),
+        post=json.loads(post),
+        due_at=float(due_at),
+        status=PostState(status),
+        workspace=str(workspace),
+        account=None if account is None else str(account),
+        attempts=int(attempts),
+        next_attempt_at=float(next_at),
+        lease_owner=None if owner is None else str(owner),
+        lease_until=None if until is None else float(until),
+        taken_over=bool(taken_over),
+        pin_id=None if pin_id is None else str(pin_id),
+        pin_url=None if pin_url is None else str(pin_url),
+        diagnostics=tuple(json.loads(diagnostics)),
+        created_at=float(created),
+        updated_at=float(updated),
+        content_hash=str(digest),
+    )
+
+
+class SqlScheduleStore:
+    """`ScheduleStore` over a dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+
+    def _one(
+        self, sql: Executor, where: str, parameters: Sequence[Any], lock: bool = False, skip: bool = False
+    ) -> ScheduledPost | None:
+        suffix = (self.dialect.skip_locked if skip else self.dialect.row_lock) if lock else ""
+        row = sql.execute(f"SELECT {COLUMNS} FROM scheduled_posts {where}{suffix}", parameters).fetchone()
+        return _row(row) if row else None
+
+    def add(self, item: ScheduledPost) -> ScheduledPost:
+        digest = content_hash(item.post)
+        now = item.created_at or time.time()
+        with self.dialect.transaction() as sql:
+            existing = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id), lock=True)
+            if existing is not None:
+                if existing.content_hash == digest and existing.status is PostState.SCHEDULED:
+                    return existing
+                raise ScheduleError(
+                    f"a post with id {item.id!r} is already {existing.status}"
+                    + (" with other content" if existing.content_hash != digest else "")
+                    + "; give this post another id"
+                    + (", or cancel the scheduled one first" if existing.status in CANCELLABLE else "")
+                )
+            sql.execute(
+                f"INSERT INTO scheduled_posts ({COLUMNS}) VALUES "
+                "(?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, NULL, NULL, ?, NULL, NULL, '[]', ?, ?)",
+                (item.workspace, item.id, encode_post(item.post), digest, item.account, item.due_at,
+                 item.next_attempt_at or item.due_at, False, now, now),
+            )  # fmt: skip
+            stored = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id))
+            assert stored is not None
+            self.dialect.changed(sql, stored)
+        return stored
+
+    def get(self, post_id: str, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost | None:
+        with self.dialect.transaction() as sql:
+            return self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
+
+    def list(
+        self,
+        workspace: str = DEFAULT_WORKSPACE,
+        status: PostState | None = None,
+        after: tuple[float, str] | None = None,
+        limit: int = 100,
+    ) -> list[ScheduledPost]:
+        where, parameters = ["workspace = ?"], [workspace]
+        if status is not None:
+            where.append("status = ?")
+            parameters.append(str(status))
+        if after is not None:
+            where.append("(due_at > ? OR (due_at = ? AND id > ?))")
+            parameters += [after[0], after[0], after[1]]  # type: ignore[list-item]
+        with self.dialect.transaction() as sql:
+            condition = " AND ".join(where)
+            rows = sql.execute(
+                f"SELECT {COLUMNS} FROM scheduled_posts WHERE {condition} ORDER BY due_at, id LIMIT ?",
+                (*parameters, limit),
+            ).fetchall()
+        return [_row(row) for row in rows]
+
+    def _change(self, post_id: str, workspace: str, allowed: tuple[PostState, ...], refusal: str,
+                *, assignments: str, parameters: Sequence[Any]) -> ScheduledPost:  # fmt: skip
+        with self.dialect.transaction() as sql:
+            found = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id), lock=True)
+            if found is None:
+                raise ScheduleError(f"no scheduled post {post_id!r}")
+            if found.status not in allowed:
+                raise ScheduleError(f"post {post_id!r} is {found.status}; {refusal}")
+            sql.execute(
+                f"UPDATE scheduled_posts SET {assignments}, updated_at = ? WHERE workspace = ? AND id = ?",
+                (*parameters, time.time(), workspace, post_id),
+            )
+            changed = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
+            assert changed is not None
+            self.dialect.changed(sql, changed)
+        return changed
+
+    def cancel(self, post_id: str, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost:
+        return self._change(post_id, workspace, CANCELLABLE, "only a post waiting to go out can be cancelled",
+                            assignments="status = 'cancelled'", parameters=())  # fmt: skip
+
+    def retry(self, post_id: str, now: float, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost:
+        return self._change(post_id, workspace, RETRYABLE,
+                            "retry applies to failed, unknown, missed or cancelled posts",
+                            assignments="status = 'scheduled', due_at = ?, next_attempt_at = ?, attempts = 0",
+                            parameters=(now, now))  # fmt: skip
+
+    def take(self, now: float, owner: str, lease: float) -> ScheduledPost | None:
+        where = f"WHERE {_DUE} ORDER BY next_attempt_at, id LIMIT 1"
+        return self._take(where, (now, now), now, owner, lease)
+
+    def take_post(
+        self, post_id: str, workspace: str, now: float, owner: str, lease: float
+    ) -> ScheduledPost | None:
+        """Take one given post, when it is due (or its worker's lease ran out)."""
+        where = f"WHERE workspace = ? AND id = ? AND {_DUE}"
+        return self._take(where, (workspace, post_id, now, now), now, owner, lease)
+
+    def _take(
+        self, where: str, parameters: Sequence[Any], now: float, owner: str, lease: float
+    ) -> ScheduledPost | None:
+        with self.dialect.transaction() as sql:
+            found = self._one(sql, where, parameters, lock=True, skip=True)
+            if found is None:
+                return None
+            taken_over = found.status is PostState.SENDING
+            sql.execute(
+                "UPDATE scheduled_posts SET status = 'sending', lease_owner = ?, lease_until = ?, "
+                "taken_over = ?, attempts = attempts + 1, updated_at = ? WHERE workspace = ? AND id = ?",
+                (owner, now + lease, taken_over, now, found.workspace, found.id),
+            )
+        return found.with_changes(status=PostState.SENDING, lease_owner=owner, lease_until=now + lease,
+                                  taken_over=taken_over, attempts=found.attempts + 1)  # fmt: skip
+
+    def renew(self, post_id: str, workspace: str, owner: str, until: float) -> bool:
+        with self.dialect.transaction() as sql:
+            cursor = sql.execute(
+                "UPDATE scheduled_posts SET lease_until = ? "
+                "WHERE workspace = ? AND id = ? AND status = 'sending' AND lease_owner = ?",
+                (until, workspace, post_id, owner),
+            )
+            return cursor.rowcount == 1
+
+    def finish(self, post_id: str, workspace: str, owner: str, outcome: Outcome, now: float) -> bool:
+        with self.dialect.transaction() as sql:
+            cursor = sql.execute(
+                "UPDATE scheduled_posts SET status = ?, pin_id = ?, pin_url = ?, diagnostics = ?, "
+                "next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_until = NULL, "
+                "taken_over = ?, updated_at = ? "
+                "WHERE workspace = ? AND id = ? AND status = 'sending' AND lease_owner = ?",
+                (str(outcome.status), outcome.pin_id, outcome.pin_url, json.dumps(list(outcome.diagnostics)),
+                 outcome.next_attempt_at, False, now, workspace, post_id, owner),
+            )  # fmt: skip
+            if cursor.rowcount != 1:
+                return False
+            finished = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
+            assert finished is not None
+            self.dialect.changed(sql, finished)
+            return True
+
+    def next_due(self) -> float | None:
+        with self.dialect.transaction() as sql:
+            row = sql.execute(
+                "SELECT MIN(CASE status WHEN 'scheduled' THEN next_attempt_at ELSE lease_until END) "
+                "FROM scheduled_posts WHERE status IN ('scheduled', 'sending')"
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def rows(self, where: str, parameters: Sequence[Any] = ()) -> Iterator[ScheduledPost]:
+        """Rows matching a condition (for a backend's housekeeping)."""
+        with self.dialect.transaction() as sql:
+            found = sql.execute(f"SELECT {COLUMNS} FROM scheduled_posts {where}", parameters).fetchall()
+        return (_row(row) for row in found)
