@@ -1,8 +1,13 @@
-"""Account events for subscribers (Python callbacks; a webhook can come with the HTTP service).
+"""Events for subscribers (Python callbacks; webhooks deliver them over HTTP).
 
 token.expiring          the refresh token is inside its re-authorisation window
 token.refreshed         a new access token (and refresh token) was stored
 account.reauth_required a refresh failed: the account must be connected again
+post.scheduled          a post was accepted to go out at its scheduledAt
+post.published          a scheduled post went out (its pin id and URL in the detail)
+post.failed             a scheduled post failed for good (its diagnostics in the detail)
+post.missed             a scheduled post could only have gone out too late, so it did not
+post.unknown            a scheduled post may have been created: reconciled before any retry
 """
 
 from __future__ import annotations
@@ -15,8 +20,17 @@ from typing import Any
 
 from ._errors import UnknownEvent
 
-EVENTS = ("token.expiring", "token.refreshed", "account.reauth_required")
-log = logging.getLogger("pinrules.accounts")
+EVENTS = (
+    "token.expiring",
+    "token.refreshed",
+    "account.reauth_required",
+    "post.scheduled",
+    "post.published",
+    "post.failed",
+    "post.missed",
+    "post.unknown",
+)
+log = logging.getLogger("pinrules.events")
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,7 @@ class Events:
         self._subscribers[name].append(callback)
 
     def emit(self, event: Event) -> None:
-        log.info("%s for account %s", event.name, event.account)
+        log.info("%s (account %s, post %s)", event.name, event.account or "-", event.detail.get("id", "-"))
         for callback in self._subscribers[event.name]:
             try:
                 callback(event)

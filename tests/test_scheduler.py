@@ -19,6 +19,7 @@ import pytest
 from pinrules import Preflight
 from publisher import (
     Backend,
+    Events,
     Outcome,
     PostState,
     PublishOptions,
@@ -238,6 +239,29 @@ class TestWorker:
         assert asyncio.run(_drain(*_worker(sandbox, backend, clock))) == {"published": 1}
         (pin,) = sandbox.state.pins.values()
         assert pin["title"] == "Post a"
+
+    def test_events_tell_subscribers_how_posts_went(self, sandbox: Sandbox, backend: Backend) -> None:
+        """post.scheduled when accepted; post.published (with the pin) and post.missed when done."""
+        clock = Clock(time.time())
+        events = Events()
+        seen: list[tuple[str, dict[str, Any]]] = []
+        for name in ("post.scheduled", "post.published", "post.missed"):
+            events.subscribe(name, lambda event: seen.append((event.name, event.detail)))
+
+        async def accept(post: dict[str, Any]) -> None:
+            await schedule(post, store=backend.schedule, media=backend.media, preflight=PREFLIGHT,
+                           base_dir=sandbox.dir, network=LOCAL, clock=clock, events=events)  # fmt: skip
+
+        asyncio.run(accept(_post(sandbox, "soon", clock.now + 3700)))
+        asyncio.run(accept(_post(sandbox, "gone", clock.now + 10)))
+        clock.now += 3700
+        worker, senders = _worker(sandbox, backend, clock)
+        worker.events = events
+        asyncio.run(_drain(worker, senders))
+        names = [(name, detail["id"]) for name, detail in seen]
+        assert names == [("post.scheduled", "soon"), ("post.scheduled", "gone"),
+                         ("post.missed", "gone"), ("post.published", "soon")]  # fmt: skip
+        assert seen[-1][1]["pin_id"] == next(iter(sandbox.state.pins))
 
     def test_a_past_scheduled_at_is_refused(self, sandbox: Sandbox, backend: Backend) -> None:
         """Scheduling a post whose time has passed is a diagnostic, not an immediate send."""
