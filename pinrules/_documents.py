@@ -1,13 +1,18 @@
-"""Reading post files: bytes to a JSON value, or an error that says why not.
+"""Reading post files: a path to bytes, bytes to a JSON value, or an error that says why not.
 
 Both formats end up as plain JSON values (dict, list, str, int, float, bool, None), within the
 limits of `_text` (size, nesting, values, integer digits), whatever the file holds: a hostile file
 is a `ParseError` with its line and column (as an editor counts them), never a crash or a hang.
 `_json` and `_yaml` read each format; `_positions` finds values in the text for diagnostics.
+
+Errors: `UnreadableFile` (the path is no regular file, or the system refuses it) and
+`ParseError` (the bytes are no post document).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +39,31 @@ __all__ = [
     "Format",
     "LineIndex",
     "ParseError",
+    "UnreadableFile",
     "decode",
     "format_of",
     "line_column",
     "read_document",
+    "read_post_bytes",
 ]
+
+# Opening a FIFO for reading waits for a writer unless non-blocking; a terminal could become ours.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+class UnreadableFile(Exception):
+    """A path that is not a regular file, or that the operating system will not read."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -60,6 +85,41 @@ class Document:
             if found is not None:
                 return found
         return (1, 1)
+
+
+def read_post_bytes(path: str) -> bytes:
+    """The bytes of the regular file at `path`, at most MAX_FILE_BYTES + 1 of them (one more
+    than `read_document` accepts, so that a larger file is refused there); `UnreadableFile`
+    for anything else, without ever waiting on a pipe or reading a device."""
+    try:
+        _require_regular(path, os.stat(path))  # follows links: a link to /dev/zero is a device
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise UnreadableFile(f"cannot open the file: {error.strerror}") from None
+    try:
+        info = os.fstat(descriptor)
+        _require_regular(path, info)  # what was opened, should the path have changed since
+        limit = MAX_FILE_BYTES + 1
+        wanted = min(info.st_size + 1, limit)  # one more than its size, to see the end or growth
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit and (chunk := os.read(descriptor, min(wanted, limit - total))):
+            chunks.append(chunk)
+            total += len(chunk)
+            wanted = 1 << 20
+        return b"".join(chunks)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read the file: {error.strerror}") from None
+    finally:
+        os.close(descriptor)
+
+
+def _require_regular(path: str, info: os.stat_result) -> None:
+    if stat.S_ISREG(info.st_mode):
+        return
+    kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
+    link = f" (a link to {os.path.realpath(path)})" if os.path.islink(path) else ""
+    raise UnreadableFile(f"cannot read the file: it is {kind}{link}, not a regular file; name a post file")
 
 
 def read_document(name: str, data: bytes, fmt: Format | None = None) -> Document:
