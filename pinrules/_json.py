@@ -102,8 +102,11 @@ def _check_limits(text: str) -> None:
     """Refuse a text that nests deeper than MAX_DEPTH or holds more than MAX_NODES values, at
     the first value past the limit."""
     openers = text.count("[") + text.count("{")
-    if openers <= MAX_DEPTH and 1 + openers + text.count(",") + text.count(":") <= MAX_NODES:
-        return  # every value but the first follows one of these characters
+    if openers <= MAX_DEPTH and (
+        len(text) < 2 * MAX_NODES  # each value takes two characters at least: "1,", "[]", '""'
+        or 1 + openers + text.count(",") + text.count(":") <= MAX_NODES  # each value follows one
+    ):
+        return
     depth = values = 0
     for match in _VALUE_OR_CLOSE.finditer(text):
         at = match.start()

@@ -228,24 +228,25 @@ class _Builder:
     def collection(self, node: Node, depth: int) -> Any:
         if depth >= MAX_DEPTH:
             raise too_deep(self.text, node.start_mark.index)
+        value, depth = self.value, depth + 1
+        # strings, the most common values, are read here without a call
         if node.__class__ is not MappingNode:
-            return [self.value(item, depth + 1) for item in node.value]
+            return [item.value if item.tag is _STR else value(item, depth) for item in node.value]
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            name = self.key(key_node, result)
-            result[name] = self.value(value_node, depth + 1)
+            if key_node.__class__ is not ScalarNode or key_node.tag.__class__ is str:
+                raise self.key_error(key_node)
+            name = key_node.value
+            if name in result:
+                raise self.error(f"the key {name!r} appears twice in one mapping; keep one", key_node)
+            result[name] = value_node.value if value_node.tag is _STR else value(value_node, depth)
         return result
 
-    def key(self, node: Node, mapping: dict[str, Any]) -> str:
-        """A new key of `mapping`: a plain scalar, whatever it looks like (`1: x` has the key "1")."""
+    def key_error(self, node: Node) -> ParseError:
+        """Why a node cannot be a key: a key is a plain scalar (`1: x` has the key "1")."""
         if node.tag.__class__ is str:
-            raise self.tag_error(node)
-        if node.__class__ is not ScalarNode:
-            raise self.error("a mapping key must be a plain name", node)
-        name: str = node.value
-        if name in mapping:
-            raise self.error(f"the key {name!r} appears twice in one mapping; keep one", node)
-        return name
+            return self.tag_error(node)
+        return self.error("a mapping key must be a plain name", node)
 
     def tag_error(self, node: Node) -> ParseError:
         return self.error(
@@ -341,7 +342,11 @@ class _AliasBuilder(_Builder):
             for index, (key_node, value_node) in enumerate(node.value):
                 if id(key_node) in self.scalars or id(key_node) in self.built:
                     raise self.alias_error("an alias cannot be a mapping key", node, 2 * index)
-                name = self.key(key_node, result)
+                if key_node.__class__ is not ScalarNode or key_node.tag.__class__ is str:
+                    raise self.key_error(key_node)
+                name = key_node.value
+                if name in result:
+                    raise self.error(f"the key {name!r} appears twice in one mapping; keep one", key_node)
                 self.scalars.add(id(key_node))
                 problem = self.count(1, len(name))
                 if problem:
