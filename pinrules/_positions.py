@@ -27,14 +27,19 @@ _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # 
 
 
 def index_positions(text: str, fmt: Format) -> dict[Pointer, tuple[int, int]]:
-    offsets = _yaml_offsets(text) if fmt == "yaml" else _json_offsets(text)[0]
+    offsets = _yaml_offsets(text) if fmt == "yaml" else _json_offsets(text)
     lines = LineIndex(text)
     return {pointer: lines.at(offset) for pointer, offset in offsets.items()}
 
 
 def json_duplicate_key(text: str) -> tuple[str, int]:
-    """The first key that repeats within one object, and the offset of its repetition."""
-    return _json_offsets(text)[1] or ("", 0)
+    """The first key that repeats within one object, and the offset of its repetition.
+
+    json.loads read the text up to there (it refused the object only on closing it), so the scan
+    stops there: what follows may be no JSON at all."""
+    scanner = _JsonScanner(text, until_duplicate=True)
+    scanner.scan()
+    return scanner.duplicate or ("", 0)
 
 
 class _Container:
@@ -47,16 +52,17 @@ class _Container:
         self.keys: set[str] = set()
 
 
-def _json_offsets(text: str) -> tuple[dict[Pointer, int], tuple[str, int] | None]:
+def _json_offsets(text: str) -> dict[Pointer, int]:
     """Offsets of every value of a JSON text that json.loads accepted (lenient otherwise)."""
-    scanner = _JsonScanner(text)
+    scanner = _JsonScanner(text, until_duplicate=False)
     scanner.scan()
-    return scanner.offsets, scanner.duplicate
+    return scanner.offsets
 
 
 class _JsonScanner:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, until_duplicate: bool) -> None:
         self.text = text
+        self.until_duplicate = until_duplicate
         self.offsets: dict[Pointer, int] = {}
         self.duplicate: tuple[str, int] | None = None
         self.stack: list[_Container] = []
@@ -108,7 +114,7 @@ class _JsonScanner:
         at = self.skip(0)
         pointer: Pointer = ()
         self.offsets[pointer] = at
-        while at < len(text):
+        while at < len(text) and not (self.until_duplicate and self.duplicate):
             if text[at] in "{[":
                 child = self.open(pointer, at)
                 if child is not None:

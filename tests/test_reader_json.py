@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from pinrules import ParseError, read_document
 from pinrules._text import MAX_DEPTH, MAX_INT_DIGITS, MAX_NODES
@@ -91,3 +92,30 @@ class TestNumbers:
         digits = "7" * (MAX_INT_DIGITS + 1)
         error = _error(f'{{"a": "{digits}",\n "b": {digits}}}')
         assert (error.line, error.column) == (2, 7)
+
+
+class TestBrokenText:
+    @pytest.mark.parametrize(
+        ("text", "place"),
+        [
+            ('[{"a":1,"a":2}, "x', (1, 9)),
+            ('{"a":1,"a":2}"', (1, 8)),
+            ('{"a": 1, "a": {"b":1, "b":2}}', (1, 10)),
+        ],
+    )
+    def test_a_repeated_key_is_placed_whatever_follows(self, text: str, place: tuple[int, int]) -> None:
+        """The first repeated key is reported even when the text breaks off after its object."""
+        error = _error(text)
+        assert ((error.line, error.column), "appears twice" in error.message) == (place, True)
+
+    @given(st.text('{}[]",:0123456789.eE-+ \\\ntrufalsn', max_size=40))
+    def test_any_text_is_a_value_or_a_located_error(self, text: str) -> None:
+        """No arrangement of JSON's characters gives anything but a value or a ParseError placed
+        within the text."""
+        place = (1, 1)
+        try:
+            _read(text)
+        except ParseError as error:
+            place = (error.line, error.column)
+        assert 1 <= place[0] <= text.count("\n") + 1
+        assert place[1] >= 1

@@ -196,3 +196,21 @@ class TestValues:
         assert parse_yaml(text.replace("- *u\n- *u\n- *u\n", "- *u\n- *u\n"), loader)["l"][1] == "x" * (
             MAX_CHARS // 4
         )
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None)
+@given(st.text("-?:,[]{}#&*|>'\"%@` \n\r\tab01.~\u2028", max_size=30))
+def test_any_text_is_a_value_or_the_same_located_error(text: str) -> None:
+    """No arrangement of YAML's indicators gives anything but a value or a ParseError placed
+    within the text; where both parsers accept the text (they differ on some syntax, such as a
+    trailing tab), both paths give the same value. ("!" is left out: for an empty node tagged
+    "!", libyaml's events say text and PyYAML's say implicit, "" against null.)"""
+    fast, pure = _outcome(text, _yaml.LOADER), _outcome(text, PureLoader)
+    for outcome in (fast, pure):
+        if isinstance(outcome, tuple):
+            line, column, _ = outcome
+            assert 1 <= line <= text.count("\n") + text.count("\r") + 1
+            assert column >= 1
+    if not isinstance(fast, tuple) and not isinstance(pure, tuple):
+        assert fast == pure
