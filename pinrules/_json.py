@@ -3,8 +3,8 @@
 `json.loads` in C does the reading; around it:
 
 - nesting (at most MAX_DEPTH levels) and size (at most MAX_NODES values, keys included) are
-  checked before it, with a scan that runs only when the text has enough brackets and commas to
-  pass a limit, so that no deep recursion or large tree is ever started;
+  checked before it, with a scan that runs only when the text is long enough or has brackets
+  enough to pass a limit, so that no deep recursion or large tree is ever started;
 - NaN and Infinity, numbers too large for a float and integers of more than MAX_INT_DIGITS
   digits are refused;
 - a key given twice is an error: the second one would silently win.

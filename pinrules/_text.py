@@ -47,11 +47,13 @@ def located(message: str, text: str, offset: int) -> ParseError:
 
 
 def too_deep(text: str, offset: int) -> ParseError:
-    return located(f"the document nests deeper than {MAX_DEPTH} levels", text, offset)
+    message = f"the document nests deeper than {MAX_DEPTH} levels; a post needs a few: flatten it"
+    return located(message, text, offset)
 
 
 def too_many(text: str, offset: int) -> ParseError:
-    return located(f"post files hold at most {MAX_NODES:,} values (keys included)", text, offset)
+    message = f"post files hold at most {MAX_NODES:,} values (keys included); split this one"
+    return located(message, text, offset)
 
 
 def abridged(token: str) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.composer import Composer
@@ -167,7 +167,7 @@ def _yaml_error(text: str, error: yaml.MarkedYAMLError) -> ParseError:
     mark = error.problem_mark or error.context_mark
     problem = error.problem or error.context or "unreadable YAML"
     if problem == "but found another document":
-        message = "one post per file: this file holds several YAML documents"
+        message = "one post per file: this file holds several YAML documents; split it"
     elif problem.startswith("found undefined alias"):
         message = "the alias has no anchor before it; put the anchor (&name) first"
     elif problem == "second occurrence":
@@ -246,7 +246,7 @@ class _Builder:
         """Why a node cannot be a key: a key is a plain scalar (`1: x` has the key "1")."""
         if node.tag.__class__ is str:
             return self.tag_error(node)
-        return self.error("a mapping key must be a plain name", node)
+        return self.error("a mapping key must be a plain name; write the key as text", node)
 
     def tag_error(self, node: Node) -> ParseError:
         return self.error(
@@ -280,16 +280,13 @@ class _Builder:
         return number
 
 
-class _Built:
+class _Built(NamedTuple):
     """A collection already turned into a value, for the aliases that use it again."""
 
-    __slots__ = ("chars", "height", "value", "values")
-
-    def __init__(self, value: Any, values: int, chars: int, height: int) -> None:
-        self.value = value
-        self.values = values
-        self.chars = chars
-        self.height = height
+    value: Any
+    values: int
+    chars: int
+    height: int
 
 
 class _AliasBuilder(_Builder):
@@ -313,9 +310,9 @@ class _AliasBuilder(_Builder):
         self.values += values
         self.chars += chars
         if self.values > MAX_NODES:
-            return f"the document expands to more than {MAX_NODES:,} values (an alias bomb?)"
+            return f"aliases expand the document past {MAX_NODES:,} values (an alias bomb?); use fewer"
         if self.chars > MAX_CHARS:
-            return f"the document expands to more than {MAX_CHARS:,} characters of text (an alias bomb?)"
+            return f"aliases expand the document past {MAX_CHARS:,} characters (an alias bomb?); use fewer"
         return None
 
     def value(self, node: Node, depth: int) -> Any:
@@ -341,7 +338,9 @@ class _AliasBuilder(_Builder):
             result = {}
             for index, (key_node, value_node) in enumerate(node.value):
                 if id(key_node) in self.scalars or id(key_node) in self.built:
-                    raise self.alias_error("an alias cannot be a mapping key", node, 2 * index)
+                    raise self.alias_error(
+                        "an alias cannot be a mapping key; write the key out", node, 2 * index
+                    )
                 if key_node.__class__ is not ScalarNode or key_node.tag.__class__ is str:
                     raise self.key_error(key_node)
                 name = key_node.value
@@ -370,11 +369,11 @@ class _AliasBuilder(_Builder):
             return self.value(node, depth)
         built = self.built[known]
         if built is None:
-            recursive = "the alias is inside the collection it names; it would never end"
+            recursive = "the alias is inside the collection it names, which would never end; name another"
             raise self.alias_error(recursive, parent, number)
         if depth + built.height > MAX_DEPTH:
-            too_deep = f"the alias makes the document nest deeper than {MAX_DEPTH} levels"
-            raise self.alias_error(too_deep, parent, number)
+            deeper = f"the alias makes the document nest deeper than {MAX_DEPTH} levels; flatten it"
+            raise self.alias_error(deeper, parent, number)
         self.deepest = max(self.deepest, depth + built.height)
         problem = self.count(built.values, built.chars)
         if problem:

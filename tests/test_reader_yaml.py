@@ -188,7 +188,7 @@ class TestValues:
         assert (error.line, error.column, "alias bomb" in error.message) == (5, 45, True)
 
     def test_repeated_long_string_is_refused(self, loader: type[Any]) -> None:
-        """A long string used again through aliases may not exceed MAX_CHARS characters in all."""
+        """A long string used again through aliases may not take the text past MAX_CHARS characters."""
         text = "u: &u " + "x" * (MAX_CHARS // 4) + "\nl:\n- *u\n- *u\n- *u\n"
         error = _error(text, loader)
         assert (error.line, error.column) == (5, 3)
