@@ -13,7 +13,6 @@ import resource
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,10 +102,10 @@ def _fifo(folder: Path) -> Path:
 
 
 def _socket(folder: Path) -> Path:
-    # socket paths are short (about 100 bytes): a short folder of its own
-    path = Path(tempfile.mkdtemp(prefix="pr")) / "post.yaml"
+    path = folder / "post.yaml"
+    assert len(bytes(path)) < 100, f"{path} is too long a path for a socket"
     with socket.socket(socket.AF_UNIX) as listener:
-        listener.bind(str(path))
+        listener.bind(str(path))  # the file stays when the socket closes
     return path
 
 
