@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._files import FileFacts, inspect_file, resolve_media_path
     from ._folders import cache_dir, data_dir, data_file
     from ._guard import check_address, why_not_public
+    from ._json import parse_json
     from ._lint import FileProblem, LintResult, account_for, find_post_files, lint, read_post_file
     from ._network import UrlFacts, make_session, probe, probe_all
     from ._network_settings import NetworkSettings
@@ -47,9 +48,22 @@ if TYPE_CHECKING:
     from ._selection import matches
     from ._sniff import SNIFF_BYTES, describe, sniff
     from ._suggest import did_you_mean
+    from ._text import MAX_CHARS, MAX_INT_DIGITS, LineIndex, decode, line_column
+    from ._yaml import YAML_LOADER, PureYamlLoader, parse_yaml
 
 # public name -> the private module that defines it
 _HOMES = {
+    "PureYamlLoader": "_yaml",
+    "YAML_LOADER": "_yaml",
+    "parse_json": "_json",
+    "parse_yaml": "_yaml",
+    "decode": "_text",
+    "line_column": "_text",
+    "LineIndex": "_text",
+    "MAX_INT_DIGITS": "_text",
+    "MAX_CHARS": "_text",
+    "read_post_bytes": "_documents",
+    "UnreadableFile": "_documents",
     "main": "_cli",
     "probe": "_network",
     "FileFacts": "_files",
@@ -128,8 +142,10 @@ _HOMES = {
 __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a test checks)
     "ACCOUNTS_FILE",
     "FORMATS",
+    "MAX_CHARS",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
+    "MAX_INT_DIGITS",
     "MAX_NODES",
     "PRIVATE_NETWORK",
     "REPORTER_BY_NAME",
@@ -138,6 +154,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "SNIFF_BYTES",
     "TYPE_NAMES",
     "USER_AGENT",
+    "YAML_LOADER",
     "BlockedAddressError",
     "Command",
     "Commands",
@@ -148,6 +165,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "FileProblem",
     "Finding",
     "InvalidPointer",
+    "LineIndex",
     "LintAddOn",
     "LintExtension",
     "LintResult",
@@ -157,12 +175,14 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "Parser",
     "PinrulesError",
     "Preflight",
+    "PureYamlLoader",
     "Rule",
     "RuleFileError",
     "RuleOptions",
     "SelectionOptions",
     "Settings",
     "Severity",
+    "UnreadableFile",
     "UrlFacts",
     "UsageError",
     "__version__",
@@ -172,6 +192,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "check_address",
     "data_dir",
     "data_file",
+    "decode",
     "describe",
     "did_you_mean",
     "explain_text",
@@ -179,6 +200,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "inspect_file",
     "is_array_index",
     "json_type",
+    "line_column",
     "lint",
     "load_accounts",
     "load_rules",
@@ -190,10 +212,13 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "online_findings",
     "option_group",
     "options_from",
+    "parse_json",
+    "parse_yaml",
     "pinterest",
     "probe",
     "probe_all",
     "read_document",
+    "read_post_bytes",
     "read_post_file",
     "resolve_media_path",
     "resolve_settings",

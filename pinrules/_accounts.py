@@ -6,10 +6,9 @@ acc_main:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from ._documents import ParseError, read_document
+from ._documents import ParseError, UnreadableFile, read_document, read_post_bytes
 from ._errors import UsageError
 
 _FIELDS = {"defaultBoardId": str}
@@ -18,9 +17,11 @@ _FIELDS = {"defaultBoardId": str}
 def load_accounts(path: str) -> dict[str, dict[str, Any]]:
     """Read and check an accounts file; raise UsageError naming the file and place."""
     try:
-        document = read_document(path, Path(path).read_bytes())
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the accounts file ({error.strerror})") from None
+        document = read_document(path, read_post_bytes(path))
+    except UnreadableFile as error:
+        raise UsageError(
+            f"{path}: the accounts file {error.message.removeprefix('cannot open the file: ')}"
+        ) from None
     except ParseError as error:
         raise UsageError(f"{path}:{error.line}:{error.column}: {error.message}") from None
     accounts = document.value

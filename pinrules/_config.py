@@ -31,6 +31,7 @@ from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ._documents import UnreadableFile, read_post_bytes
 from ._errors import UsageError
 
 SEVERITIES = ("error", "warning", "info")
@@ -100,9 +101,11 @@ def load_settings(config: str | None = None, start: Path | None = None) -> Setti
     if path is None:
         return Settings()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the config file ({error.strerror})") from None
+        data = tomllib.loads(read_post_bytes(str(path)).decode("utf-8"))
+    except UnreadableFile as error:
+        raise UsageError(
+            f"{path}: the settings file {error.message.removeprefix('cannot open the file: ')}"
+        ) from None
     except UnicodeDecodeError:
         raise UsageError(f"{path}: the config file is not UTF-8") from None
     except tomllib.TOMLDecodeError as error:

@@ -4,6 +4,7 @@
     ├── UsageError             a flag, a path, a settings, accounts or baseline file is wrong
     ├── RuleFileError          a rule file cannot be used (file, line, column, problem)
     ├── ParseError             a post file is not a readable post document (line, column)
+    ├── UnreadableFile         a post file cannot be read: missing, a FIFO, a device, a folder
     ├── InvalidPointer         a JSON pointer that is not RFC 6901 (also a ValueError)
     └── BlockedAddressError    a URL led to an address that is not public (also an OSError,
                                so that HTTP clients report it as a failed connection)

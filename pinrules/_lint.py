@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._diagnostic import Diagnostic
-from ._documents import Document, ParseError, read_document
+from ._documents import Document, ParseError, UnreadableFile, read_document, read_post_bytes
 from ._engine import Preflight
 from ._errors import UsageError
 from ._selection import matches
@@ -70,9 +70,9 @@ class FileProblem:
 def read_post_file(name: str) -> Document | FileProblem:
     """The parsed file, or the problem that says why it cannot be used."""
     try:
-        data = Path(name).read_bytes()
-    except OSError as error:
-        return FileProblem(name, "post.unreadable", f"cannot open the file: {error.strerror}")
+        data = read_post_bytes(name)  # regular files only, at most the size limit and one byte
+    except UnreadableFile as error:
+        return FileProblem(name, "post.unreadable", error.message)
     try:
         return read_document(name, data)
     except ParseError as error:

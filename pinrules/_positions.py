@@ -1,9 +1,9 @@
 """Where each value of a parsed document sits in its text.
 
-Maps pointers (tuples of tokens) to 1-based (line, column): for an object member, the
-position of its key (the line a person looks for); for an array item or the root, the
-value itself. Both scanners are iterative, so depth never costs stack.
-Only documents that have findings are indexed.
+Maps pointers (tuples of tokens) to 1-based (line, column), counted as `_text` says: for an
+object member, the position of its key (the line a person looks for); for an array item or the
+root, the value itself. Both scanners are iterative, so depth never costs stack.
+Only documents that have findings are indexed, from their text: nothing of the parse is kept.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from ._documents import Format, LineIndex, _EventLoader
+from . import _yaml
+from ._text import Format, LineIndex
 
 Pointer = tuple[str | int, ...]
 
@@ -26,15 +27,19 @@ _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # 
 
 
 def index_positions(text: str, fmt: Format) -> dict[Pointer, tuple[int, int]]:
-    if fmt == "yaml":
-        return _yaml_marks(text)
+    offsets = _yaml_offsets(text) if fmt == "yaml" else _json_offsets(text)
     lines = LineIndex(text)
-    return {pointer: lines.at(offset) for pointer, offset in _json_offsets(text)[0].items()}
+    return {pointer: lines.at(offset) for pointer, offset in offsets.items()}
 
 
 def json_duplicate_key(text: str) -> tuple[str, int]:
-    """The first key that repeats within one object, and the offset of its repetition."""
-    return _json_offsets(text)[1] or ("", 0)
+    """The first key that repeats within one object, and the offset of its repetition.
+
+    json.loads read the text up to there (it refused the object only on closing it), so the scan
+    stops there: what follows may be no JSON at all."""
+    scanner = _JsonScanner(text, until_duplicate=True)
+    scanner.scan()
+    return scanner.duplicate or ("", 0)
 
 
 class _Container:
@@ -47,16 +52,17 @@ class _Container:
         self.keys: set[str] = set()
 
 
-def _json_offsets(text: str) -> tuple[dict[Pointer, int], tuple[str, int] | None]:
+def _json_offsets(text: str) -> dict[Pointer, int]:
     """Offsets of every value of a JSON text that json.loads accepted (lenient otherwise)."""
-    scanner = _JsonScanner(text)
+    scanner = _JsonScanner(text, until_duplicate=False)
     scanner.scan()
-    return scanner.offsets, scanner.duplicate
+    return scanner.offsets
 
 
 class _JsonScanner:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, until_duplicate: bool) -> None:
         self.text = text
+        self.until_duplicate = until_duplicate
         self.offsets: dict[Pointer, int] = {}
         self.duplicate: tuple[str, int] | None = None
         self.stack: list[_Container] = []
@@ -108,7 +114,7 @@ class _JsonScanner:
         at = self.skip(0)
         pointer: Pointer = ()
         self.offsets[pointer] = at
-        while at < len(text):
+        while at < len(text) and not (self.until_duplicate and self.duplicate):
             if text[at] in "{[":
                 child = self.open(pointer, at)
                 if child is not None:
@@ -125,41 +131,41 @@ class _JsonScanner:
             pointer, at = child
 
 
-def _yaml_marks(text: str) -> dict[Pointer, tuple[int, int]]:
-    """Positions of every value of a YAML text, from the parser's events (aliases not followed)."""
-    marks: dict[Pointer, tuple[int, int]] = {}
-    # each frame: [pointer, is_mapping, next index or None, pending key]
+def _yaml_offsets(text: str) -> dict[Pointer, int]:
+    """Offsets of every value of a YAML text, from the parser's events (aliases not followed)."""
+    offsets: dict[Pointer, int] = {}
+    # each frame: [pointer, is_mapping, next index, pending key or None]
     stack: list[list[Any]] = []
 
-    def place(mark: Any) -> Pointer | None:
-        """Record where the next value goes; None when the event is a mapping key."""
+    def place(offset: int) -> Pointer:
+        """Record where the next value goes."""
         if not stack:
-            marks[()] = (mark.line + 1, mark.column + 1)
+            offsets[()] = offset
             return ()
         frame = stack[-1]
         if frame[1]:
             return (*frame[0], frame[3])
         here = (*frame[0], frame[2])
         frame[2] += 1
-        marks[here] = (mark.line + 1, mark.column + 1)
+        offsets[here] = offset
         return here
 
-    for event in yaml.parse(text, Loader=_EventLoader):
+    for event in yaml.parse(text, Loader=_yaml.YAML_LOADER):
+        mark: Any = event.start_mark
         if isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
             if stack and stack[-1][1] and stack[-1][3] is None:
                 key = event.value if isinstance(event, yaml.ScalarEvent) else ""
                 stack[-1][3] = key
-                mark: Any = event.start_mark
-                marks[(*stack[-1][0], key)] = (mark.line + 1, mark.column + 1)
+                offsets[(*stack[-1][0], key)] = mark.index
                 continue
-            place(event.start_mark)
+            place(mark.index)
             if stack and stack[-1][1]:
                 stack[-1][3] = None
-        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            here = place(event.start_mark)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            here = place(mark.index)
             stack.append([here, isinstance(event, yaml.MappingStartEvent), 0, None])
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+        elif isinstance(event, yaml.CollectionEndEvent):
             stack.pop()
             if stack and stack[-1][1]:
                 stack[-1][3] = None
-    return marks
+    return offsets

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._conditions import COMBINATORS, OPERATORS
-from ._documents import Document, ParseError, read_document
+from ._documents import Document, ParseError, UnreadableFile, read_document, read_post_bytes
 from ._errors import RuleFileError
 from ._pointer import WILDCARD
 from ._resources import builtin_rules_dir, schema_path
@@ -41,7 +41,7 @@ def load_rules(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, builtin: bo
             raise RuleFileError(str(path), "the rules directory does not exist")
         sources.append((path, False))
     files = [(f, is_builtin) for d, is_builtin in sources for f in rule_files(d)]
-    contents = [(f, is_builtin, f.read_bytes()) for f, is_builtin in files]
+    contents = [(f, is_builtin, _read(f)) for f, is_builtin in files]
     key = cache_key(contents)
     cached = read_cache(key, files)
     if cached is not None:
@@ -57,6 +57,14 @@ def load_rules(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, builtin: bo
     assert rules is not None, "validated entries always build rules"
     write_cache(key, entries)
     return rules
+
+
+def _read(path: Path) -> bytes:
+    """A rule file's bytes: a regular file of a bounded size (a FIFO would never end)."""
+    try:
+        return read_post_bytes(str(path))
+    except UnreadableFile as error:
+        raise RuleFileError(str(path), error.message) from None
 
 
 def _rules_from(entries: list[Entry]) -> list[Rule] | None:

@@ -21,6 +21,7 @@ from procrastinate import App, JobContext, PsycopgConnector
 from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
+from ._errors import PublisherError
 from ._postgres import JOB_QUEUE, PUBLISH_TASK, PostgresScheduleStore
 from ._schedule import PostState
 from ._worker import Worker
@@ -29,7 +30,7 @@ app = App(connector=PsycopgConnector())  # the real connector is set by `run_job
 STALLED_CHECK = "*/2 * * * * *"  # every 2 seconds (cron with a seconds field)
 
 
-class NotYet(Exception):
+class NotYet(PublisherError):
     """The post is not due, or another worker's lease on it is alive: run again at `when`."""
 
     def __init__(self, when: float) -> None:

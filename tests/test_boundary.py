@@ -113,10 +113,15 @@ def _raised_names(path: Path) -> list[str]:
 
 
 def _raised_class(module: object, name: str) -> object:
-    """The class a raise names: directly, or through a factory's return annotation."""
+    """The class a raise names: directly, or through a factory's return annotation (a function,
+    or a method called on `self`: looked up on the module's classes)."""
     target = module
-    for part in name.split("."):
-        target = getattr(target, part, None)
+    if name.startswith("self."):
+        classes = [c for c in vars(module).values() if isinstance(c, type) and hasattr(c, name[5:])]
+        target = getattr(classes[0], name[5:], None) if classes else None
+    else:
+        for part in name.split("."):
+            target = getattr(target, part, None)
     if callable(target) and not isinstance(target, type):
         target = typing.get_type_hints(target).get("return")
     return target

@@ -73,9 +73,10 @@ def test_provider_reference_codes_exist_with_their_fix(code: str, fix: str | Non
 
 
 def test_publish_codes_are_documented_in_the_publish_phase() -> None:
-    """The reference's four publish codes, create outcomes and re-authorisation are publish rules."""
+    """The reference's four publish codes, create outcomes and re-authorisation are publish rules
+    (among the others the publish flow and the scheduler raise)."""
     publish = {r.code for r in RULES if r.phase == "publish"}
-    assert publish == {
+    assert publish >= {
         "pinterest.media.register_failed",
         "pinterest.video.upload_failed",
         "pinterest.video.transcode_failed",
