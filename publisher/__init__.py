@@ -18,6 +18,8 @@ from ._errors import (
     ConnectionFailed,
     DownloadFailed,
     Forbidden,
+    JournalError,
+    MalformedAnswer,
     MediaTransferError,
     NoCredentials,
     NotFound,
@@ -27,8 +29,10 @@ from ._errors import (
     PublisherError,
     RateLimited,
     ReauthRequired,
+    RefreshFailed,
     ServerError,
     StoreError,
+    TokensUnsaved,
     Unauthorized,
     UnknownEvent,
     UploadFailed,
@@ -42,6 +46,16 @@ if TYPE_CHECKING:
 
     from ._accounts import Account, AccountStore
     from ._api import publish, token_from_env
+    from ._claims import (
+        LEASE_SECONDS,
+        Claim,
+        ClaimOutcome,
+        JournalEntry,
+        JournalState,
+        PublishJournal,
+        decide_claim,
+        post_key,
+    )
     from ._client import DEFAULT_BASE_URL, PinterestClient
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
@@ -49,7 +63,8 @@ if TYPE_CHECKING:
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
     from ._progress import ProgressBar
-    from ._publish import Publisher, PublishOptions, PublishResult, Status
+    from ._publish import Publisher, PublishOptions, default_owner
+    from ._results import PublishResult, Status
     from ._retry import RetryPolicy, parse_retry_after
     from ._secret import Secret
     from ._tokens import TokenManager
@@ -77,8 +92,17 @@ _HOMES = {
     "OAuthFlow": "_oauth",
     "Publisher": "_publish",
     "PublishOptions": "_publish",
-    "PublishResult": "_publish",
-    "Status": "_publish",
+    "default_owner": "_publish",
+    "PublishResult": "_results",
+    "Status": "_results",
+    "LEASE_SECONDS": "_claims",
+    "Claim": "_claims",
+    "ClaimOutcome": "_claims",
+    "JournalEntry": "_claims",
+    "JournalState": "_claims",
+    "PublishJournal": "_claims",
+    "decide_claim": "_claims",
+    "post_key": "_claims",
     "RetryPolicy": "_retry",
     "Secret": "_secret",
     "TokenManager": "_tokens",
@@ -88,19 +112,26 @@ _HOMES = {
 __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a test checks)
     "DEFAULT_BASE_URL",
     "EVENTS",
+    "LEASE_SECONDS",
     "Account",
     "AccountStore",
     "AmbiguousResponse",
     "ApiError",
     "BadRequest",
     "Board",
+    "Claim",
+    "ClaimOutcome",
     "ConnectionFailed",
     "DownloadFailed",
     "Event",
     "Events",
     "Forbidden",
     "Journal",
+    "JournalEntry",
+    "JournalError",
+    "JournalState",
     "Limiters",
+    "MalformedAnswer",
     "Media",
     "MediaTransferError",
     "MediaUpload",
@@ -115,6 +146,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "PinterestClient",
     "PinterestError",
     "ProgressBar",
+    "PublishJournal",
     "PublishOptions",
     "PublishResult",
     "Publisher",
@@ -122,16 +154,21 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "RateLimited",
     "RateLimiter",
     "ReauthRequired",
+    "RefreshFailed",
     "RetryPolicy",
     "Secret",
     "ServerError",
     "Status",
     "StoreError",
     "TokenManager",
+    "TokensUnsaved",
     "Unauthorized",
     "UnknownEvent",
     "UploadFailed",
+    "decide_claim",
+    "default_owner",
     "parse_retry_after",
+    "post_key",
     "publish",
     "token_from_env",
 ]

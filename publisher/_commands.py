@@ -67,6 +67,11 @@ def _declare_publish(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help="how often a video's processing is asked about")  # fmt: skip
     parser.add_argument("--poll-timeout", type=float, default=pinterest.MEDIA_POLL_TIMEOUT_SECONDS,
                         metavar="SECONDS", help="how long a video may take to process")  # fmt: skip
+    parser.add_argument("--deadline", type=float, metavar="SECONDS",
+                        help="end the run after this long: nothing starts later, waits end "
+                             "(default: publish-deadline in [tool.pinrules], else none)")  # fmt: skip
+    parser.add_argument("--max-retry-after", type=float, metavar="SECONDS",
+                        help="a longer Retry-After ends the attempt, rate limited (default: 60)")  # fmt: skip
 
 
 def _declare_accounts(parser: argparse.ArgumentParser) -> None:

@@ -139,8 +139,10 @@ class OAuthFlow:
                 body: Any = await response.json(content_type=None)
                 if response.status >= 400 or not isinstance(body, dict):
                     message = body.get("message") if isinstance(body, dict) else None
+                    reason = body.get("error") if isinstance(body, dict) else None
                     refusal = f"Pinterest refused the token request: {response.status} {message or ''}"
-                    raise OAuthError(refusal.strip())
+                    raise OAuthError(refusal.strip(), status=response.status,
+                                     reason=reason if isinstance(reason, str) else None)  # fmt: skip
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise OAuthError(f"the token request failed ({error.__class__.__name__})") from None
         now = self.clock()
