@@ -38,7 +38,7 @@ from pinrules import (
 
 from ._claims import ClaimOutcome, PublishJournal, content_hash, fingerprint, post_key
 from ._client import PinterestClient
-from ._errors import JournalError, NotFound, PinterestError, TokensUnsaved
+from ._errors import JournalError, NotFound, PinterestError, ReauthRequired, TokensUnsaved
 from ._flow import FlowError, Pointer, step_failed
 from ._image import image_source
 from ._media_file import open_media
@@ -49,6 +49,7 @@ from ._video import Progress, VideoSettings
 
 log = logging.getLogger("pinrules.publish")
 RECREATE_AFTER = 300.0
+_BOARD: Pointer = ("options", "pinterest", "boardId")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Publisher:
             sent = result.status is Status.UNKNOWN
             result.status = Status.UNKNOWN if sent else Status.FAILED
             message = f"{error.__class__.__name__}: {error}"[:500]
-            result.diagnostics += self._explain([("publish.internal.error", (), message)], document)
+            result.diagnostics += self._explain([("pinrules.publish.internal_error", (), message)], document)
         return result
 
     async def _publish(
@@ -152,7 +153,7 @@ class Publisher:
             return
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
         try:
-            board_findings = await self.board_findings(pin.board_id) if self.check_boards else []
+            board_findings = await self._board(pin.board_id) if self.check_boards else []
             result.diagnostics += self.preflight.probe_diagnostics(board_findings, document)
             if any(d.is_error for d in result.diagnostics):
                 return
@@ -161,6 +162,12 @@ class Publisher:
                 return
         except FlowError as error:
             self._failed(result, error, document)
+            return
+        except ReauthRequired as error:  # the post is fine; the account must reconnect
+            result.status = Status.FAILED
+            result.diagnostics += self._explain(
+                [("pinterest.account.reauth_required", (), str(error))], document
+            )
             return
         except TokensUnsaved as error:
             result.status = Status.RETRY
@@ -171,7 +178,7 @@ class Publisher:
         if self.options.deadline is not None and self.options.deadline <= self.options.clock():
             result.status = Status.RETRY
             message = "the run's deadline passed before this post was started"
-            result.diagnostics += self._explain([("publish.run.deadline", (), message)], document)
+            result.diagnostics += self._explain([("pinrules.run.deadline", (), message)], document)
             return
         await self._send(result, post, pin, base, document=document, owner=owner)
 
@@ -187,7 +194,7 @@ class Publisher:
             except JournalError as error:
                 result.status = Status.RETRY
                 result.diagnostics += self._explain(
-                    [("publish.journal.unwritable", (), str(error))], document
+                    [("pinrules.journal.unwritable", (), str(error))], document
                 )
                 return
             entry = claim.entry
@@ -279,16 +286,26 @@ class Publisher:
     async def board_findings(self, board_id: str) -> list[Finding]:
         """The board exists, is the account's, and a secret board comes with its scope.
 
-        Looked up once per board and publisher: boards do not change during a run. A lookup
-        that fails for a passing reason (rate limit, network) raises FlowError, and is not kept."""
+        Looked up once per board and publisher: boards do not change during a run. Raises
+        ReauthRequired when the account must be connected again."""
+        try:
+            return await self._board(board_id)
+        except FlowError as error:  # a passing trouble: a finding now, looked up again next time
+            return [("pinterest.board.exists", _BOARD, error.message)]
+
+    async def _board(self, board_id: str) -> list[Finding]:
+        """Like `board_findings`, but a lookup that fails for a passing reason (rate limit,
+        network, a refresh that failed) raises its FlowError, and is not kept."""
         if board_id not in self._boards:
             self._boards[board_id] = await self._look_up_board(board_id)
         return self._boards[board_id]
 
     async def _look_up_board(self, board_id: str) -> list[Finding]:
-        where: tuple[str | int, ...] = ("options", "pinterest", "boardId")
+        where = _BOARD
         try:
             board = await self.client.get_board(board_id)
+        except ReauthRequired:
+            raise
         except NotFound:
             return [
                 ("pinterest.board.exists", where, f"board {board_id} does not exist or is not this account's")
@@ -330,9 +347,12 @@ def _not_claimed(
             "(a different title, text, link, board or media); nothing was sent"
         )
         return Status.REUSED_ID, ("post.id.reused", ("id",), message)
-    left = f" for {max(0.0, until - time.time()):.0f} more s" if until is not None else ""
-    message = f"another run ({holder}) holds this post's claim{left}; it publishes the post"
-    return Status.CLAIMED_ELSEWHERE, ("publish.claim.held", (), message)
+    left = f"{max(0.0, until - time.time()):.0f} s" if until is not None else "its lease"
+    message = (
+        f"another run ({holder}) holds this post's claim and is publishing it; if that run has "
+        f"stopped, publishing again after {left} takes the post over (its pin is looked for first)"
+    )
+    return Status.CLAIMED_ELSEWHERE, ("pinrules.claim.held", (), message)
 
 
 def _pin_url(pin_id: str) -> str:

@@ -101,7 +101,8 @@ async def reconcile(
     rivals = journal.rivals(key, fingerprint, since - margin) if journal and key and fingerprint else []
     if recent and rivals:
         others = ", ".join(r.removeprefix("id:") for r in rivals)
-        return Reconciled(None, names, f"posts {others} look the same and may have made it")
+        return Reconciled(None, names, f"pin {', '.join(names)} matches, but posts {others} look the "
+                          "same and may have made it")  # fmt: skip
     if len(recent) > 1:
-        return Reconciled(None, names, f"{len(recent)} pins match")
+        return Reconciled(None, names, f"{len(recent)} pins match: {', '.join(names)}")
     return Reconciled(recent[0]) if recent else Reconciled()

@@ -108,7 +108,7 @@ class Sender:
             return Sent(Status.UNKNOWN, findings=[finding], candidates=list(error.candidates))
         except _ClaimLost:
             message = "this run's claim expired and another run took the post over; nothing was sent here"
-            return Sent(Status.CLAIMED_ELSEWHERE, findings=[("publish.claim.held", (), message)])
+            return Sent(Status.CLAIMED_ELSEWHERE, findings=[("pinrules.claim.held", (), message)])
         except TokensUnsaved as error:  # the run stops; a request that needed the token never left
             self._finish(JournalState.UNKNOWN if self.sent else JournalState.FAILED, str(error))
             status = Status.UNKNOWN if self.sent else Status.RETRY
@@ -116,7 +116,7 @@ class Sender:
         except JournalError as error:
             self._finish(JournalState.UNKNOWN if self.sent else JournalState.FAILED, str(error))
             status = Status.UNKNOWN if self.sent else Status.RETRY
-            return Sent(status, findings=[("publish.journal.unwritable", (), str(error))])
+            return Sent(status, findings=[("pinrules.journal.unwritable", (), str(error))])
         except BaseException as error:  # a bug, or the run cancelled: the row must still be true
             state = JournalState.UNKNOWN if self.sent else JournalState.FAILED
             self._finish(state, f"interrupted ({error.__class__.__name__})")
@@ -134,9 +134,9 @@ class Sender:
         message = f"the run's deadline passed {what}"
         if self.sent:  # the create may have been made: the next publish reconciles first
             self._finish(JournalState.UNKNOWN, message)
-            return Sent(Status.UNKNOWN, findings=[("publish.run.deadline", (), message)])
+            return Sent(Status.UNKNOWN, findings=[("pinrules.run.deadline", (), message)])
         self._finish(JournalState.FAILED, message)
-        return Sent(Status.RETRY, findings=[("publish.run.deadline", (), message)])
+        return Sent(Status.RETRY, findings=[("pinrules.run.deadline", (), message)])
 
     async def _send(self, claim: Claim | None) -> Sent:
         if claim is not None and claim.outcome == ClaimOutcome.RECONCILE and claim.entry is not None:
@@ -212,7 +212,7 @@ class Sender:
             self.journal.finish(self.key, self.owner, JournalState.PUBLISHED, pin_id=pin.id)
         except JournalError as error:  # the pin exists: the next run confirms it on the board
             message = f"{error} (pin {pin.id} was made; the next publish confirms it on the board)"
-            return Sent(Status.PUBLISHED, pin, [("publish.journal.unwritable", (), message)])
+            return Sent(Status.PUBLISHED, pin, [("pinrules.journal.unwritable", (), message)])
         return Sent(Status.PUBLISHED, pin)
 
     def _finish(self, state: JournalState, detail: str) -> None:

@@ -227,7 +227,11 @@ class TestReliability:
         sandbox.state.faults.add("POST /v5/pins", Fault("status", 429), times=10)
         sleeps: list[float] = []
         result = publish(sandbox, image_post(sandbox), sleeps=sleeps)
-        assert (result.status, codes(result), len(sleeps)) == (Status.RETRY, ["pinterest.api.rate_limited"], 4)
+        assert (result.status, codes(result), len(sleeps)) == (
+            Status.RETRY,
+            ["pinterest.api.rate_limited"],
+            4,
+        )
         assert sandbox.state.pins == {}
 
     def test_dropped_answer_after_create_makes_exactly_one_pin(self, sandbox: Sandbox) -> None:
