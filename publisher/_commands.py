@@ -59,7 +59,9 @@ def _declare_publish(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--dry-run", action="store_true", help="show the Pinterest requests, send nothing")
     parser.add_argument(
-        "--no-journal", action="store_true", help="do not record or look up earlier publishes"
+        "--no-journal",
+        action="store_true",
+        help="no claims, records or look-ups of earlier publishes (two runs could then both publish a post)",
     )
     parser.add_argument("--ignore-schedule", action="store_true",
                         help="publish posts whose scheduledAt is still ahead, now")  # fmt: skip

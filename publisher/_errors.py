@@ -105,8 +105,9 @@ class MalformedAnswer(PinterestError):
 class OAuthError(PinterestError):
     """The OAuth flow or a token refresh failed; the message never holds a code or a token.
 
-    `status` is the token endpoint's HTTP status (None: no answer), `reason` its OAuth `error`
-    field (such as "invalid_grant") when it sent one."""
+    `status` is the token endpoint's HTTP status when it answered with JSON (None: no answer, or
+    a page that is not Pinterest's, such as a gateway's), `reason` its OAuth `error` field (such
+    as "invalid_grant") when it sent one."""
 
     def __init__(self, message: str, *, status: int | None = None, reason: str | None = None) -> None:
         super().__init__(message)

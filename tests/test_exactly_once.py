@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from pinrules import Preflight
@@ -34,7 +35,7 @@ from publisher import (
 from publisher.sandbox import Fault
 
 from .gateway import Answer, running_gateway
-from .helpers import BOARD, LOCAL, TOKEN, Sandbox, write
+from .helpers import BOARD, LOCAL, SHARED, TOKEN, Sandbox, write
 
 PREFLIGHT = Preflight()
 
@@ -97,6 +98,24 @@ def pins_by_title(sandbox: Sandbox) -> dict[str, list[str]]:
     for pin in sandbox.state.pins.values():
         found.setdefault(pin.get("title", ""), []).append(pin["id"])
     return found
+
+
+class TestStandInPins:
+    def test_pins_are_shaped_like_pinterests(self, sandbox: Sandbox, tmp_path: Path) -> None:
+        """An image and a video pin, as created and as listed on the board, are valid `Pin`s of the
+        official description, and show no source URL or media id (as Pinterest does not)."""
+        official = json.loads((SHARED / "pinterest-api" / "openapi.json").read_text(encoding="utf-8"))
+        validator = jsonschema.Draft4Validator({"$ref": "#/components/schemas/Pin", **official})
+        cover = {"boardId": BOARD, "coverImageUrl": sandbox.url("cover.jpg")}
+        clip = {**post(sandbox, 2), "media": [{"kind": "video", "url": sandbox.url("clip.mp4")}],
+                "options": {"pinterest": cover}}  # fmt: skip
+        for item in (post(sandbox, 1), clip):
+            assert publish(sandbox.api, tmp_path / "j.sqlite3", item).status == Status.PUBLISHED
+        for pin in sandbox.state.pins.values():
+            validator.validate(pin)
+            assert sandbox.url("soup.jpg") not in json.dumps(pin["media"])
+        kinds = sorted(pin["media"]["media_type"] for pin in sandbox.state.pins.values())
+        assert kinds == ["image", "video"]
 
 
 class TestClaimRule:
@@ -438,3 +457,13 @@ class TestJournalFiles:
         journal = tmp_path / "new" / "j.sqlite3"
         assert run_publish(sandbox.api, journal, write(tmp_path / "p.json", post(sandbox, 1))).returncode == 0
         assert journal.stat().st_mode & 0o777 == 0o600
+
+    def test_the_url_cache_is_private_too(self, sandbox: Sandbox, tmp_path: Path) -> None:
+        """The online checks' URL cache, written by `lint --online-cache-ttl`, is the owner's only."""
+        item = write(tmp_path / "p.json", post(sandbox, 1))
+        env = {**os.environ, "PINRULES_CACHE_DIR": str(tmp_path / "cache")}
+        lint = [sys.executable, "-m", "pinrules", "lint", "--isolated", "--online", "--allow-private-network",
+                "--online-cache-ttl", "60", str(item)]  # fmt: skip
+        assert subprocess.run(lint, capture_output=True, env=env, check=False).returncode == 0
+        [cache] = (tmp_path / "cache").glob("*urls*")
+        assert cache.stat().st_mode & 0o777 == 0o600

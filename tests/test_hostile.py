@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import resource
@@ -13,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from publisher import (
 )
 from publisher.sandbox import Fault
 
+from .gateway import Answer, running_gateway
 from .helpers import BOARD, LOCAL, TOKEN, Sandbox, write
 from .media import image, video
 
@@ -347,36 +348,42 @@ class TestTokens:
         assert (stand.refreshes(), stand.sandbox.state.pins) == (1, {})
 
     @pytest.mark.parametrize(
-        ("app", "cause"),
-        [
-            (lambda stand: stand.app(secret="wrong"), "401"),
-            (lambda stand: stand.app(base="http://127.0.0.1:9/v5"), "failed"),
-        ],
-        ids=["wrong app secret", "network down"],
+        ("trouble", "cause"),
+        [("wrong app secret", "401"), ("network down", "failed"), ("Pinterest unavailable", "503")],
     )
     def test_a_refresh_that_fails_for_another_reason_is_not_a_reconnect(
-        self, stand: Stand, tmp_path: Path, app: Callable[[Stand], OAuthApp], cause: str
+        self, stand: Stand, tmp_path: Path, trouble: str, cause: str
     ) -> None:
-        """A wrong app secret or no network is reported as what it is: RefreshFailed, no
+        """A wrong app secret, no network or a 503 is reported as what it is: RefreshFailed, no
         account.reauth_required; a publish says retry later (pinterest.account.refresh_failed)."""
         store = tmp_path / "accounts.sqlite3"
         stand.connect(store)
         events, seen = Events(), list[Event]()
         events.subscribe("account.reauth_required", seen.append)
-        manager = TokenManager(AccountStore(store), OAuthFlow(app(stand)), events)
-        with pytest.raises(RefreshFailed, match=cause):
-            asyncio.run(manager.token("acc"))
-
-        async def go() -> Any:
-            source, unauthorized = manager.client_auth("acc")
-            async with PinterestClient(Secret(""), stand.sandbox.api, token_source=source,
-                                       on_unauthorized=unauthorized) as client:  # fmt: skip
-                return await Publisher(client, None, Preflight(), PublishOptions(network=LOCAL)).publish(
-                    url_post(stand.sandbox, 1)
-                )
-
-        result = asyncio.run(go())
+        with contextlib.ExitStack() as stack:
+            app = (
+                stand.app(secret="wrong")
+                if trouble == "wrong app secret"
+                else stand.app(base="http://127.0.0.1:9/v5")
+            )
+            if trouble == "Pinterest unavailable":
+                base, gateway = stack.enter_context(running_gateway(stand.sandbox.base))
+                gateway.answer("POST /v5/oauth/token", *[Answer(503, forward=False)] * 2)
+                app = stand.app(base=f"{base}/v5")
+            manager = TokenManager(AccountStore(store), OAuthFlow(app), events)
+            with pytest.raises(RefreshFailed, match=cause):
+                asyncio.run(manager.token("acc"))
+            result = asyncio.run(self.publish_with(manager, stand))
         assert (result.status, [d.rule for d in result.diagnostics]) == (
             Status.RETRY, ["pinterest.account.refresh_failed"]
         )  # fmt: skip
-        assert seen == []
+        assert (seen, stand.refreshes()) == ([], 0)
+
+    @staticmethod
+    async def publish_with(manager: TokenManager, stand: Stand) -> Any:
+        source, unauthorized = manager.client_auth("acc")
+        async with PinterestClient(Secret(""), stand.sandbox.api, token_source=source,
+                                   on_unauthorized=unauthorized) as client:  # fmt: skip
+            return await Publisher(client, None, Preflight(), PublishOptions(network=LOCAL)).publish(
+                url_post(stand.sandbox, 1)
+            )
