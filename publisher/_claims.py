@@ -15,18 +15,25 @@ States (`JournalState`):
                proves it (4xx but 408/409, 429)        the next claim starts afresh
     unknown    a create may have made a pin, reconciliation could not tell       released
 
-Transitions (the holder is the run whose `owner` is on the row and whose lease is alive):
+Transitions (the holder is the run whose `owner` is on the row and whose lease is alive; a
+released row has no owner):
 
-    (no row)          claim            -> claimed    NEW: nothing can exist yet
-    claimed, failed   claim (expired)  -> claimed    NEW: nothing was created
-    sending, unknown  claim (expired)  -> same state RECONCILE: look on the board before creating
-    published         claim            -> unchanged  PUBLISHED: the recorded pin
-    any, live lease   claim            -> unchanged  HELD: another run (or this one) holds it
-    sending, unknown,
-    published, other content: claim    -> unchanged  REUSED: the id is another post's
-    claimed/sending   begin_create     -> sending    (holder only; recorded before the request leaves)
-    held              finish           -> published | failed | unknown  (releases the claim)
-    held              renew            -> same state, lease extended
+    (no row)                   claim         -> claimed, held   NEW: nothing can exist yet
+    failed; claimed, expired   claim         -> claimed, held   NEW: nothing was created
+    sending/unknown, released
+      or expired               claim         -> same state, held RECONCILE: look on the board first
+    published                  claim         -> unchanged       PUBLISHED: the recorded pin
+    any other, live lease      claim         -> unchanged       HELD: another run (or this owner,
+                                                                 for another post with the key) has it
+    sending, unknown or published,
+      other content            claim         -> unchanged       REUSED: the id is another post's
+    claimed/sending/unknown, held
+                               begin_create  -> sending         holder only; durable before the
+                                                                 create request leaves
+    held                       finish        -> published | failed | unknown, released
+                                                                 (`published` is kept even by a
+                                                                 holder that lost the claim)
+    held                       renew         -> same state, lease_until = now + lease
 
 A lease lasts `lease` seconds (the journal's, 120 s by default) from the claim or its last
 renewal; `Publisher` renews it every third of that while the post's flow runs, so a long
