@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from pinrules import NetworkSettings, Preflight
+from pinrules import MediaFolders, NetworkSettings, Preflight
 from publisher import Journal, PinterestClient, Publisher, PublishOptions, RateLimiter, Status
 
 PORT = 47831
@@ -57,7 +57,8 @@ async def _upload_gigabyte(path: Path) -> tuple[float, float]:
         "options": {"pinterest": {"boardId": "549755885175",
                                   "coverImageUrl": f"{BASE}/files/knife-skills-cover.jpg"}},
     }  # fmt: skip
-    options = PublishOptions(network=LOCAL, poll_interval=0.2)
+    # the file lies in a temporary folder: allowed explicitly, as `media-folders` would
+    options = PublishOptions(network=LOCAL, poll_interval=0.2, media=MediaFolders(allowed=(path.parent,)))
     async with PinterestClient(TOKEN, f"{BASE}/v5") as client:
         publisher = Publisher(client, None, Preflight(), options)
         before = _rss_mb()

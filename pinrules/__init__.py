@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ._diagnostic import Diagnostic, Severity
     from ._docs import explain_text, rules_markdown, with_table
     from ._documents import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, ParseError, read_document
+    from ._duplicates import duplicate_ids
     from ._engine import Preflight
     from ._errors import BlockedAddressError, InvalidPointer
     from ._files import FileFacts, inspect_file, resolve_media_path
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from ._guard import check_address, why_not_public
     from ._json import parse_json
     from ._lint import FileProblem, LintResult, account_for, find_post_files, lint, read_post_file
+    from ._media_paths import MediaFolders, media_outside_findings
     from ._network import UrlFacts, make_session, probe, probe_all
     from ._network_settings import NetworkSettings
     from ._online import Finding, OnlinePost, online_findings
@@ -94,6 +96,7 @@ _HOMES = {
     "rules_markdown": "_docs",
     "with_table": "_docs",
     "Document": "_documents",
+    "duplicate_ids": "_duplicates",
     "ParseError": "_documents",
     "read_document": "_documents",
     "Preflight": "_engine",
@@ -110,6 +113,8 @@ _HOMES = {
     "find_post_files": "_lint",
     "lint": "_lint",
     "read_post_file": "_lint",
+    "MediaFolders": "_media_paths",
+    "media_outside_findings": "_media_paths",
     "UrlFacts": "_network",
     "make_session": "_network",
     "probe_all": "_network",
@@ -169,6 +174,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "LintAddOn",
     "LintExtension",
     "LintResult",
+    "MediaFolders",
     "NetworkSettings",
     "OnlinePost",
     "ParseError",
@@ -195,6 +201,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "decode",
     "describe",
     "did_you_mean",
+    "duplicate_ids",
     "explain_text",
     "find_post_files",
     "inspect_file",
@@ -209,6 +216,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "main",
     "make_session",
     "matches",
+    "media_outside_findings",
     "online_findings",
     "option_group",
     "options_from",

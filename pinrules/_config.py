@@ -12,6 +12,9 @@
     app-id = "1234567"                    # the Pinterest app for `pinrules accounts` (the secret:
                                           # PINTEREST_APP_SECRET, never a file)
     database = "postgresql://..."         # the scheduler's (default: SQLite in the data folder)
+    media-folders = ["../photos"]         # media paths may also lead here (relative to this file)
+    publish-deadline = 3600               # seconds a `pinrules publish` run may take in all
+    max-retry-after = 60                  # a longer Retry-After ends the attempt, rate limited
 
     [tool.pinrules.severity]              # overrides, by code or prefix
     "pinterest.image.size_max" = "warning"
@@ -25,6 +28,7 @@ what is allowed.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -35,7 +39,8 @@ from ._documents import UnreadableFile, read_post_bytes
 from ._errors import UsageError
 
 SEVERITIES = ("error", "warning", "info")
-_LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs")
+_LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs", "media-folders")
+_SECONDS_KEYS = ("publish-deadline", "max-retry-after")
 _KNOWN = (
     *_LIST_KEYS,
     "accounts",
@@ -46,6 +51,7 @@ _KNOWN = (
     "online-cache-ttl",
     "app-id",
     "database",
+    *_SECONDS_KEYS,
 )
 
 
@@ -63,6 +69,9 @@ class Settings:
     online_cache_ttl: float = 0.0
     app_id: str | None = None  # the Pinterest app (its secret only ever from the environment)
     database: str | None = None  # the scheduler's: postgresql://... or sqlite:FOLDER
+    media_folders: list[str] = field(default_factory=list)  # besides the post's folder and the project
+    publish_deadline: float | None = None  # seconds
+    max_retry_after: float | None = None  # seconds
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
 
@@ -164,6 +173,10 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise _fail(path, key, "must be a number of seconds, 0 or more")
             settings.online_cache_ttl = float(value)
+        elif key in _SECONDS_KEYS:
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                raise _fail(path, key, "must be a number of seconds, more than 0")
+            setattr(settings, key.replace("-", "_"), float(value))
         elif key == "severity":
             if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
                 raise _fail(path, key, 'must map codes or prefixes to "error", "warning" or "info"')
@@ -175,4 +188,5 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
                 glob: _string_list(path, f"{key}.{glob}", codes) for glob, codes in value.items()
             }
     settings.rules_dirs = [str(root / d) for d in settings.rules_dirs]
+    settings.media_folders = [str(root / os.path.expanduser(d)) for d in settings.media_folders]
     return settings

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from ._diagnostic import Diagnostic
 from ._documents import Document, ParseError, UnreadableFile, read_document, read_post_bytes
+from ._duplicates import duplicate_ids
 from ._engine import Preflight
 from ._errors import UsageError
+from ._media_paths import path_diagnostics
 from ._selection import matches
 
 if TYPE_CHECKING:
+    from ._media_paths import MediaFolders
     from ._network_settings import NetworkSettings
 
 POST_SUFFIXES = (".json", ".yaml", ".yml")
@@ -112,11 +115,13 @@ def lint(
     ignored_in: Callable[[str], list[str]] | None = None,
     online: NetworkSettings | None = None,
     fallback: dict[str, Any] | None = None,
+    media: MediaFolders | None = None,
 ) -> LintResult:
     """Check each file; `ignored_in(file)` names codes or prefixes to drop for that file.
 
     With `online` settings, the files and network phases run too, over all files at once.
-    `fallback` is the account defaults for posts that name no account of `accounts`.
+    `fallback` is the account defaults for posts that name no account of `accounts`; `media`
+    the folders media paths may lead into (default: the project around the working folder).
     """
     result = LintResult()
     found: list[Diagnostic] = []
@@ -133,6 +138,9 @@ def lint(
             found += preflight.check_document(document, account)
     if online is not None and documents:
         found += _online(preflight, documents, online)
+    found += duplicate_ids(preflight, documents) + path_diagnostics(
+        preflight, documents, media, resolve=online is not None
+    )
     result.documents = documents
     ignored: dict[str, list[str]] = {}  # per file, worked out once
     for diagnostic in found:

@@ -53,6 +53,7 @@ def lint_command(
     from ._accounts import load_accounts  # noqa: PLC0415
     from ._baseline import apply_baseline, read_baseline, write_baseline  # noqa: PLC0415
     from ._lint import editor_order, find_post_files, lint  # noqa: PLC0415
+    from ._media_paths import MediaFolders  # noqa: PLC0415
     from ._reporters import REPORTER_BY_NAME  # noqa: PLC0415
 
     settings = resolve_settings(
@@ -88,8 +89,9 @@ def lint_command(
         raise UsageError("--account checks boards on Pinterest: add --online")
     fallback = next((a.defaults for a in addons if a.defaults), None)
     result = lint(
-        files, preflight, accounts, ignored_in=settings.ignored_in, online=online, fallback=fallback
-    )
+        files, preflight, accounts, ignored_in=settings.ignored_in, online=online, fallback=fallback,
+        media=MediaFolders.from_settings(settings),
+    )  # fmt: skip
     for addon in addons:
         result.diagnostics = sorted(result.diagnostics + addon.check(result.documents), key=editor_order)
     if options.write_baseline:

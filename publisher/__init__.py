@@ -18,6 +18,8 @@ from ._errors import (
     ConnectionFailed,
     DownloadFailed,
     Forbidden,
+    JournalError,
+    MalformedAnswer,
     MediaError,
     MediaTransferError,
     NoCredentials,
@@ -28,9 +30,11 @@ from ._errors import (
     PublisherError,
     RateLimited,
     ReauthRequired,
+    RefreshFailed,
     ScheduleError,
     ServerError,
     StoreError,
+    TokensUnsaved,
     Unauthorized,
     UnknownEvent,
     UploadFailed,
@@ -45,6 +49,16 @@ if TYPE_CHECKING:
     from ._accounts import Account, AccountStore
     from ._api import publish, token_from_env
     from ._backend import Backend, migrate, open_backend
+    from ._claims import (
+        LEASE_SECONDS,
+        Claim,
+        ClaimOutcome,
+        JournalEntry,
+        JournalState,
+        PublishJournal,
+        decide_claim,
+        post_key,
+    )
     from ._client import DEFAULT_BASE_URL, PinterestClient
     from ._enqueue import ScheduleResult, schedule
     from ._events import EVENTS, Event, Events
@@ -54,7 +68,8 @@ if TYPE_CHECKING:
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
     from ._progress import ProgressBar
-    from ._publish import Publisher, PublishOptions, PublishResult, Status
+    from ._publish import Publisher, PublishOptions, default_owner
+    from ._results import PublishResult, Status
     from ._retry import RetryPolicy, parse_retry_after
     from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
     from ._schedule_sqlite import SqliteScheduleStore
@@ -101,8 +116,17 @@ _HOMES = {
     "OAuthFlow": "_oauth",
     "Publisher": "_publish",
     "PublishOptions": "_publish",
-    "PublishResult": "_publish",
-    "Status": "_publish",
+    "default_owner": "_publish",
+    "PublishResult": "_results",
+    "Status": "_results",
+    "LEASE_SECONDS": "_claims",
+    "Claim": "_claims",
+    "ClaimOutcome": "_claims",
+    "JournalEntry": "_claims",
+    "JournalState": "_claims",
+    "PublishJournal": "_claims",
+    "decide_claim": "_claims",
+    "post_key": "_claims",
     "RetryPolicy": "_retry",
     "Secret": "_secret",
     "TokenManager": "_tokens",
@@ -112,6 +136,7 @@ _HOMES = {
 __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a test checks)
     "DEFAULT_BASE_URL",
     "EVENTS",
+    "LEASE_SECONDS",
     "Account",
     "AccountStore",
     "AmbiguousResponse",
@@ -119,13 +144,19 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "Backend",
     "BadRequest",
     "Board",
+    "Claim",
+    "ClaimOutcome",
     "ConnectionFailed",
     "DownloadFailed",
     "Event",
     "Events",
     "Forbidden",
     "Journal",
+    "JournalEntry",
+    "JournalError",
+    "JournalState",
     "Limiters",
+    "MalformedAnswer",
     "Media",
     "MediaError",
     "MediaStore",
@@ -144,6 +175,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "PinterestError",
     "PostState",
     "ProgressBar",
+    "PublishJournal",
     "PublishOptions",
     "PublishResult",
     "Publisher",
@@ -151,6 +183,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "RateLimited",
     "RateLimiter",
     "ReauthRequired",
+    "RefreshFailed",
     "RetryPolicy",
     "ScheduleError",
     "ScheduleResult",
@@ -164,14 +197,18 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "StoreError",
     "StoredMedia",
     "TokenManager",
+    "TokensUnsaved",
     "Unauthorized",
     "UnknownEvent",
     "UploadFailed",
     "Worker",
     "WorkerSettings",
+    "decide_claim",
+    "default_owner",
     "migrate",
     "open_backend",
     "parse_retry_after",
+    "post_key",
     "publish",
     "schedule",
     "token_from_env",

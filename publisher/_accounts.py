@@ -8,6 +8,7 @@ they are encrypted at rest.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -124,15 +125,17 @@ class AccountStore:
         return f"AccountStore({str(self.path)!r})"
 
     def save(self, account: Account) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                account.name, account.user_id, account.username, " ".join(account.scopes),
-                account.default_board_id, self._cipher.seal(account.access_token), account.access_expires_at,
-                self._cipher.seal(account.refresh_token), account.refresh_expires_at,
-                account.connected_at or time.time(),
-            ),
+        """Write the account (durably: a lost write of rotated tokens would cost the connection)."""
+        row = (
+            account.name, account.user_id, account.username, " ".join(account.scopes),
+            account.default_board_id, self._cipher.seal(account.access_token), account.access_expires_at,
+            self._cipher.seal(account.refresh_token), account.refresh_expires_at,
+            account.connected_at or time.time(),
         )  # fmt: skip
+        try:
+            self._db.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        except sqlite3.Error as error:  # a full disk, a read-only or damaged file
+            raise StoreError(f"{self.path}: the account store could not be written ({error})") from None
 
     def get(self, name: str) -> Account | None:
         row = self._db.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()

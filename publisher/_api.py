@@ -8,10 +8,12 @@ from typing import Any
 
 from pinrules import Preflight
 
+from ._claims import PublishJournal
 from ._client import PinterestClient
 from ._errors import NoCredentials
 from ._journal import Journal
-from ._publish import Publisher, PublishOptions, PublishResult
+from ._publish import Publisher, PublishOptions
+from ._results import PublishResult
 from ._secret import Secret
 
 
@@ -26,25 +28,29 @@ async def publish(
     token: Secret | str | None = None,
     account: dict[str, Any] | None = None,
     base_url: str | None = None,
-    journal: Journal | str | os.PathLike[str] | None = None,
+    journal: PublishJournal | str | os.PathLike[str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
     options: PublishOptions | None = None,
     preflight: Preflight | None = None,
+    owner: str | None = None,
 ) -> PublishResult:
     """Preflight `post` (all phases) and, when it passes, publish it as an image or video pin.
 
     The token comes from `token` or PINTEREST_ACCESS_TOKEN; `account` gives defaults such as
-    {"defaultBoardId": "..."}; the journal (default: in the user's data folder) makes a
-    repeated publish of the same post return the same pin.
+    {"defaultBoardId": "..."}; the journal (a `PublishJournal`, or the path of a SQLite one;
+    default: in the user's data folder) claims the post, so that publishing the same post again,
+    from any process, returns the same pin; `owner` names the claim.
     """
     secret = Secret(token) if isinstance(token, str) else token or token_from_env()
     if secret is None and not (options and options.dry_run):
         raise NoCredentials("no access token: pass token=... or set PINTEREST_ACCESS_TOKEN")
-    own_journal = not isinstance(journal, Journal)
-    book = journal if isinstance(journal, Journal) else Journal(journal)
+    own_journal = journal is None or isinstance(journal, str | os.PathLike)
+    book: PublishJournal = (
+        Journal(journal) if journal is None or isinstance(journal, str | os.PathLike) else journal
+    )
     try:
         async with PinterestClient(secret or Secret(""), base_url) as client:
-            publisher = Publisher(client, book, preflight, options)
+            publisher = Publisher(client, book, preflight, options, owner=owner)
             return await publisher.publish(
                 post, account=account, base_dir=Path(base_dir) if base_dir else None
             )

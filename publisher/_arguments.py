@@ -17,6 +17,8 @@ class PublishArguments:
     ignore_schedule: bool = False
     poll_interval: float = pinterest.MEDIA_POLL_INTERVAL_SECONDS
     poll_timeout: float = pinterest.MEDIA_POLL_TIMEOUT_SECONDS
+    deadline: float | None = None
+    max_retry_after: float | None = None
     account: str | None = None
     store: str | None = None
     base_url: str | None = None

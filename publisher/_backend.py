@@ -19,6 +19,7 @@ from typing import Any
 from pinrules import UsageError, data_dir
 
 from ._accounts import AccountStore
+from ._claims import LEASE_SECONDS, PublishJournal
 from ._journal import Journal
 from ._media_store import MediaStore
 from ._schedule import ScheduleStore
@@ -32,7 +33,7 @@ class Backend:
     kind: str  # "sqlite" or "postgresql"
     schedule: ScheduleStore
     media: MediaStore
-    journal: Journal
+    journal: PublishJournal
     accounts: AccountStore | None  # None until an account is connected (SQLite) or migrated
     database: Any = None  # PostgreSQL: the connection pool the stores share
 
@@ -65,22 +66,24 @@ def migrate(database: str | None) -> str:
     return "the SQLite files are up to date"
 
 
-def open_backend(database: str | None) -> Backend:
+def open_backend(database: str | None, *, lease: float = LEASE_SECONDS) -> Backend:
+    """The stores of `database`; `lease` is how long a claim in the publish journal lives (a
+    worker's claims should live as long as its hold on a scheduled post)."""
     if database is None or database.startswith("sqlite:"):
         folder = Path(database.removeprefix("sqlite:").removeprefix("//")) if database else None
-        return _sqlite(folder)
+        return _sqlite(folder, lease)
     if database.startswith(("postgresql://", "postgres://")):
         from ._postgres_backend import open_postgres  # noqa: PLC0415 - psycopg only for PostgreSQL
 
-        backend: Backend = open_postgres(database)
+        backend: Backend = open_postgres(database, lease=lease)
         return backend
     raise UsageError(f"--database takes postgresql://... or sqlite:FOLDER (got {database.split(':')[0]}:...)")
 
 
-def _sqlite(folder: Path | None) -> Backend:
+def _sqlite(folder: Path | None, lease: float) -> Backend:
     """The SQLite files: in `folder`, else each where its variable or the data folder says."""
     schedule = SqliteScheduleStore(folder / "schedule.sqlite3" if folder else None)
-    journal = Journal(folder / "journal.sqlite3" if folder else None)
+    journal = Journal(folder / "journal.sqlite3" if folder else None, lease=lease)
     accounts_path = folder / "accounts.sqlite3" if folder else None
     default_accounts = accounts_path or Path(
         os.environ.get("PINRULES_ACCOUNTS") or data_dir() / "accounts.sqlite3"

@@ -1,20 +1,29 @@
-"""`pinrules publish`: read the post files, route each to its account, publish, report."""
+"""`pinrules publish`: read the post files, route each to its account, publish, report.
+
+The report is always printed, one result per post file: each post is published inside its own
+error boundary (`Publisher.publish`). A refreshed token pair that cannot be stored stops the
+run (no post starts after it); the write is tried once more at the end, and when it still
+fails the command ends with that error (exit 2) after the report.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sys
+import time
 from typing import Any
 
 from pinrules import (
     Document,
     FileProblem,
+    MediaFolders,
     NetworkSettings,
     Preflight,
     UsageError,
     account_for,
     build_preflight,
+    duplicate_ids,
     find_post_files,
     load_accounts,
     read_post_file,
@@ -25,14 +34,18 @@ from ._api import token_from_env
 from ._arguments import PublishArguments
 from ._cli_accounts import existing_store, oauth_app, require
 from ._client import PinterestClient
+from ._errors import TokensUnsaved
 from ._journal import Journal
 from ._oauth import OAuthFlow
 from ._progress import ProgressBar
-from ._publish import Publisher, PublishOptions, PublishResult, Status
+from ._publish import Publisher, PublishOptions
+from ._results import PublishResult, Status
+from ._retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from ._secret import Secret
 from ._tokens import TokenManager
 
 CONCURRENT_POSTS = 8
+STOPPED = "pinterest.account.tokens_unsaved"
 
 
 def _render_text(results: list[PublishResult]) -> str:
@@ -41,6 +54,8 @@ def _render_text(results: list[PublishResult]) -> str:
         what = f"{r.file or r.post_id}: {r.status}"
         if r.pin_id:
             what += f" pin {r.pin_id} {r.pin_url}" + (" (recorded earlier)" if r.from_journal else "")
+        if r.retry_after is not None:
+            what += f" (Pinterest asks to wait {r.retry_after:g} s)"
         lines.append(what)
         for step in r.requests:
             body = json.dumps(step["body"], ensure_ascii=False) if step["body"] is not None else ""
@@ -55,11 +70,13 @@ def _render_text(results: list[PublishResult]) -> str:
 
 class _Route:
     """Which account publishes a post: --account, else the post's accountId when that account is
-    connected, else PINTEREST_ACCESS_TOKEN. One client and publisher per account, made on first use."""
+    connected, else PINTEREST_ACCESS_TOKEN. One client and publisher per account, made before
+    the first post is sent (so that an account that cannot be used stops the run up front)."""
 
     def __init__(self, args: PublishArguments, preflight: Preflight, options: PublishOptions,
-                 journal: Journal | None) -> None:  # fmt: skip
+                 journal: Journal | None, retry: RetryPolicy) -> None:  # fmt: skip
         self.args, self.preflight, self.options, self.journal = args, preflight, options, journal
+        self.retry = retry
         self.token = token_from_env()
         self.store = existing_store(args.store)
         self.manager: TokenManager | None = None
@@ -69,12 +86,14 @@ class _Route:
 
     def check(self, documents: list[Document | FileProblem]) -> None:
         """Every post has credentials before anything is published (a dry run needs none)."""
-        if self.args.dry_run or self.token is not None:
-            return
         for document in documents:
-            if isinstance(document, Document) and self.account_of(document.value) is None:
+            if not isinstance(document, Document):
+                continue
+            name = self.account_of(document.value)
+            if name is None and not self.args.dry_run and self.token is None:
                 raise UsageError(f"{document.name}: no access token: set PINTEREST_ACCESS_TOKEN, "
                                  "use --account NAME, or name a connected account in accountId")  # fmt: skip
+            self.publisher(name)
 
     def account_of(self, post: Any) -> str | None:
         if self.args.account:
@@ -89,9 +108,13 @@ class _Route:
             self.publishers[name] = self._make(name)
         return self.publishers[name]
 
+    @property
+    def stopped(self) -> bool:
+        return self.manager is not None and bool(self.manager.unsaved)
+
     def _make(self, name: str | None) -> tuple[Publisher, dict[str, Any] | None]:
         if name is None or self.store is None:
-            client = PinterestClient(self.token or Secret(""), self.args.base_url)
+            client = PinterestClient(self.token or Secret(""), self.args.base_url, retry=self.retry)
             checks = self.token is not None
             return Publisher(client, self.journal, self.preflight, self.options, check_boards=checks), None
         if self.manager is None:
@@ -101,7 +124,7 @@ class _Route:
         stored = self.store.require(name)
         source, unauthorized = self.manager.client_auth(name)
         client = PinterestClient(stored.access_token, self.args.base_url, token_source=source,
-                                 on_unauthorized=unauthorized)  # fmt: skip
+                                 on_unauthorized=unauthorized, retry=self.retry)  # fmt: skip
         publisher = Publisher(
             client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
         )
@@ -122,14 +145,25 @@ async def _publish_all(
     gate = asyncio.Semaphore(CONCURRENT_POSTS)
     documents = [read_post_file(name) for name in files]
     route.check(documents)
+    # an id used by an earlier file of this run: that post is not sent (lint says the same)
+    reused = {
+        d.file: d for d in duplicate_ids(route.preflight, [d for d in documents if isinstance(d, Document)])
+    }
 
     async def one(name: str, document: Document | FileProblem) -> PublishResult:
         if isinstance(document, FileProblem):
             # an unreadable file cannot be published, even with its rule ignored
             reader = document.diagnostic(route.preflight, always=True)
             return PublishResult(Status.REJECTED, file=name, diagnostics=[reader] if reader else [])
+        post_id = document.value.get("id") if isinstance(document.value, dict) else None
+        if name in reused:
+            return PublishResult(Status.REUSED_ID, post_id, name, diagnostics=[reused[name]])
         publisher, defaults = route.publisher(route.account_of(document.value))
         async with gate:
+            if route.stopped:  # refreshed tokens could not be stored: nothing more is sent
+                message = "not sent: the run stopped because refreshed tokens could not be stored"
+                diagnostic = route.preflight.probe_diagnostics([(STOPPED, (), message)], document)
+                return PublishResult(Status.RETRY, post_id, name, diagnostics=diagnostic)
             account = account_for(document.value, accounts) or defaults
             return await publisher.publish(document.value, account=account, document=document)
 
@@ -149,6 +183,11 @@ def run_publish(args: PublishArguments) -> int:
     files = find_post_files(args.paths)
     accounts = load_accounts(settings.accounts) if settings.accounts else {}
     progress = sys.stdout.isatty()
+    for flag, value in (("--deadline", args.deadline), ("--max-retry-after", args.max_retry_after)):
+        if value is not None and not 0 < value < float("inf"):
+            raise UsageError(f"{flag} is a number of seconds, more than 0 (got {value:g})")
+    deadline = args.deadline if args.deadline is not None else settings.publish_deadline
+    max_retry_after = args.max_retry_after or settings.max_retry_after or DEFAULT_MAX_RETRY_AFTER
     options = PublishOptions(
         network=NetworkSettings(allow_private_network=settings.allow_private_network),
         poll_interval=args.poll_interval,
@@ -157,17 +196,26 @@ def run_publish(args: PublishArguments) -> int:
         progress=ProgressBar("video") if progress else None,
         ignore_schedule=args.ignore_schedule,
         ignored_in=settings.ignored_in,
+        media=MediaFolders.from_settings(settings),
+        deadline=time.time() + deadline if deadline is not None else None,
     )
     if args.dry_run and (args.journal or args.no_journal):
         raise UsageError("a dry run neither reads nor writes the journal: drop --journal/--no-journal")
     if args.no_journal and args.journal:
         raise UsageError("--journal and --no-journal contradict each other")
     journal = None if args.dry_run or args.no_journal else Journal(args.journal)
+    unsaved: list[TokensUnsaved] = []
 
     async def go() -> list[PublishResult]:
-        route = _Route(args, preflight, options, journal)
+        route = _Route(args, preflight, options, journal, RetryPolicy(max_retry_after=max_retry_after))
         try:
-            return await _publish_all(files, route, accounts, progress)
+            results = await _publish_all(files, route, accounts, progress)
+            if route.manager is not None:
+                try:
+                    route.manager.save_unsaved()  # the last try before the process ends
+                except TokensUnsaved as error:
+                    unsaved.append(error)
+            return results
         finally:
             await route.close()
 
@@ -180,6 +228,9 @@ def run_publish(args: PublishArguments) -> int:
         sys.stdout.write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(_render_text(results))
-    # a post that is not due yet is not a failure: a later run publishes it
-    wanted = {Status.PLANNED, Status.SCHEDULED} if args.dry_run else {Status.PUBLISHED, Status.SCHEDULED}
-    return 0 if all(r.status in wanted for r in results) else 1
+    sys.stdout.flush()
+    if unsaved:
+        raise unsaved[0]  # after the report: the command ends with this error (exit 2)
+    # a post that is not due yet, or that another run is publishing, is not a failure of this run
+    done = {Status.PLANNED, Status.SCHEDULED} if args.dry_run else {Status.PUBLISHED, Status.SCHEDULED}
+    return 0 if all(r.status in done | {Status.CLAIMED_ELSEWHERE} for r in results) else 1

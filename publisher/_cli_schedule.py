@@ -12,6 +12,7 @@ from typing import Any
 from pinrules import (
     Document,
     FileProblem,
+    MediaFolders,
     NetworkSettings,
     UsageError,
     build_preflight,
@@ -182,8 +183,9 @@ def run_worker(args: WorkerArguments) -> int:
     if args.concurrency < 1:
         raise UsageError("--concurrency takes a number of posts, 1 or more")
     preflight = build_preflight(settings)
-    backend = _backend(args.database)
-    options = PublishOptions(network=NetworkSettings(allow_private_network=settings.allow_private_network))
+    backend = open_backend(database_url(args.database, settings.database), lease=args.lease)
+    options = PublishOptions(network=NetworkSettings(allow_private_network=settings.allow_private_network),
+                             media=MediaFolders.from_settings(settings))  # fmt: skip
     try:
         app: OAuthApp | None = OAuthApp.from_env("http://127.0.0.1/", args.base_url, settings.app_id)
     except OAuthError:

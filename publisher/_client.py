@@ -1,17 +1,25 @@
 """A thin aiohttp client for the Pinterest API v5 endpoints pinrules uses.
 
 One session with connection reuse. Requests that cannot take effect twice (every GET) are
-retried on 429, 5xx and connection errors; a create is retried only when Pinterest said no
-(429, 5xx) or when no connection was made, never after it may have arrived.
+retried on 429, 5xx, timeouts and connection errors. A create is retried only on answers that
+prove nothing was made (429, and no connection at all); any answer that may mean "created"
+(no answer, a timeout after sending, 5xx, 408, 409, a success that is not a pin) is an
+`AmbiguousResponse` for the caller to reconcile, never a retry. A Retry-After longer than the
+policy's `max_retry_after` is not waited for: the RateLimited error goes to the caller.
+
+Every answer is checked: a body that is not UTF-8 JSON, or not the shape asked for, is a
+`MalformedAnswer` (for a create: ambiguous), never an exception from a parser.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pinrules import USER_AGENT
 
@@ -19,21 +27,26 @@ from ._errors import (
     AmbiguousResponse,
     ApiError,
     ConnectionFailed,
+    MalformedAnswer,
     RateLimited,
     ServerError,
     Unauthorized,
     api_error,
 )
 from ._limiter import SHARED, RateLimiter
-from ._retry import RetryPolicy, parse_retry_after
+from ._retry import RetryPolicy, parse_http_date, parse_retry_after
 from ._secret import Secret
 
 if TYPE_CHECKING:
     import aiohttp
+    from pydantic import BaseModel
 
     from ._models import Account, Board, Media, MediaUpload, Pin
 
+Model = TypeVar("Model", bound="BaseModel")
 DEFAULT_BASE_URL = "https://api.pinterest.com/v5"
+# answers to a create that do not prove that nothing was made (besides 5xx)
+_MAYBE_CREATED = (408, 409)
 
 
 def base_url_from_env(base_url: str | None = None) -> str:
@@ -75,6 +88,8 @@ class PinterestClient:
         self._session = session
         self._timeout = timeout
         self.sent: list[tuple[str, str, Any]] = []  # method, path, JSON body: for dry runs and tests
+        # Pinterest's clock minus ours, from the Date header of its answers (None: none seen yet)
+        self.server_offset: float | None = None
 
     def __repr__(self) -> str:
         return f"PinterestClient(base_url={self.base_url!r}, token={self.token!r})"
@@ -105,52 +120,62 @@ class PinterestClient:
     # answers are validated with pydantic, imported on the first real answer (not for dry runs)
 
     async def create_pin(self, body: dict[str, Any]) -> Pin:
+        """POST /pins. Raises AmbiguousResponse for every answer that may mean it was created."""
         from ._models import Pin  # noqa: PLC0415
 
-        return Pin.model_validate(await self.request("POST", "/pins", body, idempotent=False))
+        answer = await self.request("POST", "/pins", body, idempotent=False)
+        try:
+            return _answer(Pin, answer, "POST /pins")
+        except MalformedAnswer as error:  # a success status, but no pin: it may have been made
+            raise AmbiguousResponse(str(error)) from None
 
     async def register_media(self) -> MediaUpload:
         from ._models import MediaUpload  # noqa: PLC0415
 
         # registering twice only leaves an unused slot behind: safe to retry
-        return MediaUpload.model_validate(await self.request("POST", "/media", {"media_type": "video"}))
+        return _answer(
+            MediaUpload, await self.request("POST", "/media", {"media_type": "video"}), "POST /media"
+        )
 
     async def get_media(self, media_id: str) -> Media:
         from ._models import Media  # noqa: PLC0415
 
-        return Media.model_validate(await self.request("GET", f"/media/{media_id}"))
+        return _answer(Media, await self.request("GET", f"/media/{media_id}"), "GET /media")
 
     async def get_board(self, board_id: str) -> Board:
         from ._models import Board  # noqa: PLC0415
 
-        return Board.model_validate(await self.request("GET", f"/boards/{board_id}"))
+        return _answer(Board, await self.request("GET", f"/boards/{board_id}"), "GET /boards")
 
     async def boards(self) -> AsyncIterator[Board]:
         from ._models import Board  # noqa: PLC0415
 
         async for item in self._pages("/boards"):
-            yield Board.model_validate(item)
+            yield _answer(Board, item, "GET /boards")
 
     async def board_pins(self, board_id: str) -> AsyncIterator[Pin]:
         from ._models import Pin  # noqa: PLC0415
 
         async for item in self._pages(f"/boards/{board_id}/pins"):
-            yield Pin.model_validate(item)
+            yield _answer(Pin, item, "GET /boards/{board_id}/pins")
 
     async def user_account(self) -> Account:
         from ._models import Account  # noqa: PLC0415
 
-        return Account.model_validate(await self.request("GET", "/user_account"))
+        return _answer(Account, await self.request("GET", "/user_account"), "GET /user_account")
 
     async def _pages(self, path: str, page_size: int = 100) -> AsyncIterator[Any]:
         bookmark: str | None = None
         while True:
             params = {"page_size": str(page_size)} | ({"bookmark": bookmark} if bookmark else {})
             page = await self.request("GET", path, params=params)
-            for item in page.get("items", []):
+            items = page.get("items") if isinstance(page, dict) else None
+            if not isinstance(items, list):
+                raise MalformedAnswer(f"GET {path} answered something that is not a page of items")
+            for item in items:
                 yield item
             bookmark = page.get("bookmark")
-            if not bookmark:
+            if not isinstance(bookmark, str) or not bookmark:
                 return
 
     # --- transport -------------------------------------------------------------------------
@@ -179,15 +204,25 @@ class PinterestClient:
                 reauthorised = True  # once: a token refreshed a moment ago that is refused is final
                 self.token = await self._on_unauthorized(token)
                 attempt -= 1
-            except (RateLimited, ServerError, ConnectionFailed, AmbiguousResponse) as error:
-                if isinstance(error, AmbiguousResponse) and not idempotent:
-                    raise  # it may have been created: the caller reconciles
-                if isinstance(error, RateLimited) and error.is_spam:
+            except ApiError as error:
+                if not idempotent and (error.status >= 500 or error.status in _MAYBE_CREATED):
+                    # it may have been created: the caller reconciles, never a blind retry
+                    raise AmbiguousResponse(f"{method} {path}: {error}", error.status) from None
+                if not isinstance(error, RateLimited | ServerError) or attempt >= self.retry.attempts:
                     raise
+                if isinstance(error, RateLimited) and (
+                    error.is_spam or self.retry.too_long(error.retry_after)
+                ):
+                    raise  # retrying spam makes it worse; a long Retry-After is the caller's to wait
+                await self._sleep(self.retry.delay(attempt, getattr(error, "retry_after", None)))
+            except (ConnectionFailed, AmbiguousResponse, MalformedAnswer) as error:
+                if not idempotent and not isinstance(error, ConnectionFailed):
+                    if isinstance(error, MalformedAnswer):  # an answer came: it may mean "created"
+                        raise AmbiguousResponse(f"{method} {path}: {error}") from None
+                    raise  # it may have been created: the caller reconciles
                 if attempt >= self.retry.attempts:
                     raise
-                retry_after = error.retry_after if isinstance(error, RateLimited) else None
-                await self._sleep(self.retry.delay(attempt, retry_after))
+                await self._sleep(self.retry.delay(attempt))
 
     async def _send(
         self, method: str, path: str, body: Any, params: dict[str, str] | None, token: Secret
@@ -200,12 +235,18 @@ class PinterestClient:
             async with self.session.request(
                 method, self.base_url + path, json=body, params=params, headers=headers
             ) as response:
-                answer = await _json(response)
+                raw = await response.read()
+                self._note_server_time(response.headers.get("Date"))
+                answer = _decode(raw)
                 if response.status >= 400:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    refusal = answer if answer is not None else {"message": _snippet(raw)}
                     raise api_error(
-                        response.status, answer, response.headers.get("x-request-id"), retry_after
+                        response.status, refusal, response.headers.get("x-request-id"), retry_after
                     )
+                if answer is None:
+                    what = f"{response.status} with a body that is not JSON: {_snippet(raw)!r}"
+                    raise MalformedAnswer(f"{method} {path} answered {what}")
                 return answer
         except aiohttp.ClientConnectorError as error:
             raise ConnectionFailed(
@@ -215,12 +256,37 @@ class PinterestClient:
             what = "timed out" if isinstance(error, TimeoutError) else f"failed ({error.__class__.__name__})"
             raise AmbiguousResponse(f"{method} {path} {what} after it was sent") from None
 
+    def _note_server_time(self, date: str | None) -> None:
+        when = parse_http_date(date)
+        if when is not None:
+            self.server_offset = when - time.time()
 
-async def _json(response: aiohttp.ClientResponse) -> Any:
+
+def _decode(raw: bytes) -> Any:
+    """The JSON of an answer's body, or None when it is not UTF-8 JSON (a gateway's HTML page)."""
     try:
-        return await response.json(content_type=None)
-    except ValueError:
-        return {"message": (await response.text())[:200]}
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def _snippet(raw: bytes) -> str:
+    return raw[:200].decode("utf-8", errors="replace").strip()
+
+
+def _answer(model: type[Model], data: Any, what: str) -> Model:
+    """`data` as `model`, or MalformedAnswer saying which field is missing or wrong."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'the answer'}: {e['msg']}" for e in error.errors()[:3]
+        )
+        raise MalformedAnswer(
+            f"{what} answered something that is not a {model.__name__} ({problems})"
+        ) from None
 
 
 __all__ = ["ApiError", "PinterestClient"]

@@ -69,7 +69,9 @@ def _declare_publish(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--dry-run", action="store_true", help="show the Pinterest requests, send nothing")
     parser.add_argument(
-        "--no-journal", action="store_true", help="do not record or look up earlier publishes"
+        "--no-journal",
+        action="store_true",
+        help="no claims, records or look-ups of earlier publishes (two runs could then both publish a post)",
     )
     parser.add_argument("--ignore-schedule", action="store_true",
                         help="publish posts whose scheduledAt is still ahead, now")  # fmt: skip
@@ -77,6 +79,11 @@ def _declare_publish(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help="how often a video's processing is asked about")  # fmt: skip
     parser.add_argument("--poll-timeout", type=float, default=pinterest.MEDIA_POLL_TIMEOUT_SECONDS,
                         metavar="SECONDS", help="how long a video may take to process")  # fmt: skip
+    parser.add_argument("--deadline", type=float, metavar="SECONDS",
+                        help="end the run after this long: nothing starts later, waits end "
+                             "(default: publish-deadline in [tool.pinrules], else none)")  # fmt: skip
+    parser.add_argument("--max-retry-after", type=float, metavar="SECONDS",
+                        help="a longer Retry-After ends the attempt, rate limited (default: 60)")  # fmt: skip
 
 
 def _declare_accounts(parser: argparse.ArgumentParser) -> None:

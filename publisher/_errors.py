@@ -12,10 +12,14 @@ pinrules.PinrulesError
     │   │   ├── RateLimited      429 (retried unless it says spam)
     │   │   └── ServerError      5xx (retried, except a create: see AmbiguousResponse)
     │   ├── ConnectionFailed     no connection could be made (nothing was sent)
-    │   ├── AmbiguousResponse    the request may have reached Pinterest, no answer came back
+    │   ├── AmbiguousResponse    the request may have taken effect: no answer, or one that proves nothing
+    │   ├── MalformedAnswer      an answer that is not the JSON Pinterest sends (HTML, not UTF-8, no id)
     │   ├── OAuthError           connecting an account or refreshing its tokens failed
+    │   ├── RefreshFailed        a token refresh failed, not for the account's sake (network, 5xx, app)
     │   └── ReauthRequired       the account's tokens are dead: connect it again
     ├── StoreError               a store (accounts, journal, schedule) cannot be used as asked
+    │   ├── JournalError         the publish journal cannot be written (full disk, damaged file)
+    │   └── TokensUnsaved        refreshed tokens could not be stored (kept in memory, retried)
     ├── ScheduleError            a scheduled post cannot be changed as asked (unknown id, its state)
     ├── MediaError               a stored media item cannot be found or read
     ├── MediaTransferError       moving a video's bytes failed
@@ -88,11 +92,51 @@ class ConnectionFailed(PinterestError):
 
 
 class AmbiguousResponse(PinterestError):
-    """The request was (perhaps) sent but no answer arrived: it may or may not have taken effect."""
+    """The request was (perhaps) sent and the answer does not say whether it took effect: none
+    came, a timeout, a 5xx/408/409, or a success answer that is not what was asked for."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class MalformedAnswer(PinterestError):
+    """Pinterest's answer is not the JSON it sends: HTML, not UTF-8, or missing a field."""
 
 
 class OAuthError(PinterestError):
-    """The OAuth flow or a token refresh failed; the message never holds a code or a token."""
+    """The OAuth flow or a token refresh failed; the message never holds a code or a token.
+
+    `status` is the token endpoint's HTTP status when it answered with JSON (None: no answer, or
+    a page that is not Pinterest's, such as a gateway's), `reason` its OAuth `error` field (such
+    as "invalid_grant") when it sent one."""
+
+    def __init__(self, message: str, *, status: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+    @property
+    def grant_refused(self) -> bool:
+        """Pinterest refused the grant itself (revoked or expired refresh token): reconnect.
+
+        OAuth says `invalid_grant`; Pinterest's own error shape ({code, message}) has no `error`
+        field, and a refresh token it does not accept is a 400. A 401 or `invalid_client` is the
+        app's credentials (a wrong secret); 5xx, 429 and no answer are passing troubles: none of
+        those needs a new connection."""
+        return self.reason == "invalid_grant" or (self.status == 400 and self.reason not in _APP_FAULTS)
+
+
+_APP_FAULTS = ("invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope")
+
+
+class RefreshFailed(PinterestError):
+    """The access token could not be refreshed for a reason that is not the account's: the
+    network, Pinterest (5xx, 429), or the app's credentials. Connecting again would not help."""
+
+    def __init__(self, account: str, reason: str) -> None:
+        self.account = account
+        super().__init__(f"the token of account {account!r} could not be refreshed: {reason}")
 
 
 class ReauthRequired(PinterestError):
@@ -107,7 +151,16 @@ class ReauthRequired(PinterestError):
 
 
 class StoreError(PublisherError):
-    """The account store cannot be used as asked; the message says what to do."""
+    """A store (accounts, publish journal) cannot be used as asked; the message says what to do."""
+
+
+class JournalError(StoreError):
+    """The publish journal cannot be read or written now (a full disk, a damaged file)."""
+
+
+class TokensUnsaved(StoreError):
+    """A refreshed token pair could not be written to the account store. The pair is kept in
+    memory (the write is tried again before anything uses it); the run must stop."""
 
 
 class ScheduleError(PublisherError):

@@ -1,22 +1,27 @@
-"""The publish journal: which posts were published as which pins, in SQLite.
+"""The publish journal in SQLite: a claim per post (see `_claims` for the states and rules).
 
-A post is recorded before its pin is created ("creating"), and again with the answer
-("published" with the pin id, or "unknown" when no answer came). Publishing the same post
-again returns the recorded pin instead of creating a second one.
+Every change is one transaction; a claim is `BEGIN IMMEDIATE` (the write lock first, so two
+processes claiming the same post are serialised: one wins, the other sees its claim), then a
+compare-and-set on the row it read. The SQL is shared with PostgreSQL (`_journal_sql`). The file
+is created 0600 and checked (`_sqlite.open_store`): an empty, foreign, damaged or newer file
+stops with an error naming it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import os
+import sqlite3
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from pinrules import data_file
 
+from ._claims import LEASE_SECONDS
+from ._journal_sql import SqlJournal
+from ._schedule_sql import Executor
 from ._sqlite import open_store
 
 # the schema, as ordered migration steps (PRAGMA user_version counts those applied)
@@ -29,6 +34,16 @@ MIGRATIONS = (
         attempted_at REAL NOT NULL,
         updated_at REAL NOT NULL
     )""",
+    # 2: claims. A row of step 1 left "creating" is a create that may have been sent.
+    """ALTER TABLE posts ADD COLUMN content_hash TEXT;
+    ALTER TABLE posts ADD COLUMN owner TEXT;
+    ALTER TABLE posts ADD COLUMN lease_until REAL;
+    ALTER TABLE posts ADD COLUMN sent_at REAL;
+    ALTER TABLE posts ADD COLUMN fingerprint TEXT;
+    ALTER TABLE posts ADD COLUMN detail TEXT;
+    UPDATE posts SET state = 'sending', sent_at = attempted_at WHERE state = 'creating';
+    CREATE INDEX IF NOT EXISTS posts_by_pin ON posts (pin_id);
+    CREATE INDEX IF NOT EXISTS posts_by_fingerprint ON posts (fingerprint)""",
 )
 
 
@@ -36,58 +51,61 @@ def default_path() -> Path:
     return data_file("journal.sqlite3", "PINRULES_JOURNAL")
 
 
-def post_key(post: dict[str, Any]) -> str:
-    """The post's own `id`, or, without one, a hash of its content (same content, same pin)."""
-    post_id = post.get("id")
-    if isinstance(post_id, str) and post_id:
-        return f"id:{post_id}"
-    canonical = json.dumps(post, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+class _SqliteJournal:
+    """The journal's SQLite dialect: BEGIN IMMEDIATE; only a `sending` record is synced to disk."""
 
+    table = "posts"
+    row_lock = ""  # BEGIN IMMEDIATE already holds the file's write lock
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
-@dataclass(frozen=True)
-class Entry:
-    key: str
-    state: str  # "creating", "published" or "unknown"
-    pin_id: str | None
-    board_id: str | None
-    attempted_at: float
-
-
-class Journal:
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = Path(path) if path is not None else default_path()
-        self._db = open_store(self.path, MIGRATIONS, "publish journal")  # autocommit: each write lands
-        self._db.execute("PRAGMA journal_mode=WAL")
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.where = str(path)
         self._sync = ""
-
-    def close(self) -> None:
-        self._db.close()
 
     def _synchronous(self, level: str) -> None:
         if level != self._sync:
-            self._db.execute(f"PRAGMA synchronous={level}")  # one of two fixed words, never input
+            self.db.execute(f"PRAGMA synchronous={level}")  # one of two fixed words, never input
             self._sync = level
 
-    def get(self, key: str) -> Entry | None:
-        row = self._db.execute(
-            "SELECT key, state, pin_id, board_id, attempted_at FROM posts WHERE key = ?", (key,)
-        ).fetchone()
-        return Entry(*row) if row else None
+    @contextmanager
+    def transaction(self, *, durable: bool) -> Iterator[Executor]:
+        # Only `sending`, written before the create leaves, must survive a power cut: lost, it
+        # could become a duplicate pin. Any other record that is lost leaves a state behind that
+        # the next claim handles safely (claimed: nothing sent; sending: reconciled). So one full
+        # disk sync per post; WAL with NORMAL still survives a crash of the process.
+        self._synchronous("FULL" if durable else "NORMAL")
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # the first error is the one to tell
+                    self.db.execute("ROLLBACK")
+            raise
 
-    def record(self, key: str, state: str, board_id: str, pin_id: str | None = None) -> None:
-        # Only "creating", written before the create is sent, must survive a power cut: lost, it
-        # could become a duplicate pin. Any later record that is lost leaves "creating" behind,
-        # which the next run confirms on the board. So one full disk sync per post, not two;
-        # WAL with NORMAL still survives a crash of the process.
-        self._synchronous("FULL" if state == "creating" else "NORMAL")
-        now = time.time()
-        self._db.execute(
-            "INSERT INTO posts (key, state, pin_id, board_id, attempted_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET state = excluded.state, pin_id = excluded.pin_id, "
-            "board_id = excluded.board_id, updated_at = excluded.updated_at, "
-            "attempted_at = CASE WHEN excluded.state = 'creating' "
-            "THEN excluded.attempted_at ELSE attempted_at END",
-            (key, state, pin_id, board_id, now, now),
-        )
+
+class Journal(SqlJournal):
+    """`PublishJournal` in a SQLite file (default: in the user's data folder).
+
+    `clock` and `lease` (seconds) are the claims' clock and lease length."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        lease: float = LEASE_SECONDS,
+    ) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._db = open_store(self.path, MIGRATIONS, "publish journal")  # autocommit: each write lands
+        super().__init__(_SqliteJournal(self._db, self.path), clock=clock, lease=lease)
+        with self._failing("opened"):
+            self._db.execute("PRAGMA journal_mode=WAL")
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r})"
+
+    def close(self) -> None:
+        self._db.close()

@@ -9,14 +9,24 @@ class _Answer(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class PinMedia(_Answer):
+    """A pin's media as Pinterest shows it (`PinMedia`): its type and, for a video, the cover.
+    Neither the source image URL nor the uploaded media id is shown."""
+
+    media_type: str | None = None
+    cover_image_url: str | None = None
+
+
 class Pin(_Answer):
     id: str
     board_id: str | None = None
+    board_section_id: str | None = None
     title: str | None = None
     description: str | None = None
     link: str | None = None
     alt_text: str | None = None
     created_at: str | None = None
+    media: PinMedia | None = None
 
     @property
     def url(self) -> str:

@@ -136,11 +136,17 @@ class OAuthFlow:
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
                 session.post(url, data=form, headers=headers) as response,
             ):
-                body: Any = await response.json(content_type=None)
+                try:
+                    body: Any = await response.json(content_type=None)
+                except ValueError:  # a gateway's HTML page: its status says what happened
+                    body = None
                 if response.status >= 400 or not isinstance(body, dict):
                     message = body.get("message") if isinstance(body, dict) else None
+                    reason = body.get("error") if isinstance(body, dict) else None
+                    status = response.status if isinstance(body, dict) else None  # else not Pinterest's
                     refusal = f"Pinterest refused the token request: {response.status} {message or ''}"
-                    raise OAuthError(refusal.strip())
+                    raise OAuthError(refusal.strip(), status=status,
+                                     reason=reason if isinstance(reason, str) else None)  # fmt: skip
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise OAuthError(f"the token request failed ({error.__class__.__name__})") from None
         now = self.clock()

@@ -82,11 +82,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """CREATE TABLE pinrules_journal (
             key text PRIMARY KEY,
             state text NOT NULL,
-            pin_id text,
+            content_hash text,
+            owner text,
+            lease_until double precision,
+            attempted_at double precision,
+            sent_at double precision,
             board_id text,
-            attempted_at double precision NOT NULL,
-            updated_at double precision NOT NULL
-        )""",
+            pin_id text,
+            fingerprint text,
+            detail text,
+            updated_at double precision
+        );
+        CREATE INDEX pinrules_journal_by_pin ON pinrules_journal (pin_id);
+        CREATE INDEX pinrules_journal_by_fingerprint ON pinrules_journal (fingerprint)""",
     ),
 )
 
@@ -96,6 +104,7 @@ class Database:
 
     def __init__(self, url: str, *, max_size: int = 8) -> None:
         self.url = url
+        self.where = _where(url)
         self.pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False,
                                    kwargs={"options": "-c plan_cache_mode=force_custom_plan"})  # fmt: skip
         try:

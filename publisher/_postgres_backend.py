@@ -3,45 +3,48 @@ journal and the connected accounts, so that a worker on any machine sees what an
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable, Iterator
+
+import psycopg
 
 from ._backend import Backend
-from ._journal import Entry
+from ._claims import LEASE_SECONDS
+from ._journal_sql import SqlJournal
 from ._postgres import Database, PostgresMedia, PostgresScheduleStore
+from ._schedule_sql import Executor
 
 
-class PostgresJournal:
-    """The publish journal in PostgreSQL (the same records as the SQLite journal)."""
+class _PostgresJournal:
+    """The journal's PostgreSQL dialect: the claim's read locks the row (FOR UPDATE)."""
+
+    table = "pinrules_journal"
+    row_lock = " FOR UPDATE"
+    errors: tuple[type[BaseException], ...] = (psycopg.Error,)
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.where = database.where
+
+    @contextlib.contextmanager
+    def transaction(self, *, durable: bool) -> Iterator[Executor]:
+        with self.database.transaction() as sql:  # commits are durable (synchronous_commit)
+            yield sql
+
+
+class PostgresJournal(SqlJournal):
+    """`PublishJournal` in PostgreSQL, shared by every worker on every machine."""
+
+    def __init__(self, database: Database, *, clock: Callable[[], float] = time.time,
+                 lease: float = LEASE_SECONDS) -> None:  # fmt: skip
+        super().__init__(_PostgresJournal(database), clock=clock, lease=lease)
 
     def close(self) -> None:
         pass  # the database is the backend's
 
-    def get(self, key: str) -> Entry | None:
-        with self.database.transaction() as sql:
-            row = sql.execute(
-                "SELECT key, state, pin_id, board_id, attempted_at FROM pinrules_journal WHERE key = ?",
-                (key,),
-            ).fetchone()
-        return Entry(*row) if row else None
 
-    def record(self, key: str, state: str, board_id: str, pin_id: str | None = None) -> None:
-        now = time.time()
-        with self.database.transaction() as sql:
-            sql.execute(
-                "INSERT INTO pinrules_journal (key, state, pin_id, board_id, attempted_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET state = excluded.state, pin_id = excluded.pin_id, "
-                "board_id = excluded.board_id, updated_at = excluded.updated_at, "
-                "attempted_at = CASE WHEN excluded.state = 'creating' "
-                "THEN excluded.attempted_at ELSE pinrules_journal.attempted_at END",
-                (key, state, pin_id, board_id, now, now),
-            )
-
-
-def open_postgres(url: str, *, max_size: int = 8) -> Backend:
+def open_postgres(url: str, *, max_size: int = 8, lease: float = LEASE_SECONDS) -> Backend:
     database = Database(url, max_size=max_size)
     try:
         database.require_migrated()
@@ -52,7 +55,7 @@ def open_postgres(url: str, *, max_size: int = 8) -> Backend:
         "postgresql",
         PostgresScheduleStore(database),
         PostgresMedia(database),
-        PostgresJournal(database),  # type: ignore[arg-type]
+        PostgresJournal(database, lease=lease),
         None,
         database=database,
     )

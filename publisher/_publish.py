@@ -1,74 +1,55 @@
-"""Publishing a post, orchestrated: full preflight, the board, the journal, then the image or
-video flow (`_image`, `_video`) and the create.
+"""Publishing a post, orchestrated: full preflight, the board, the claim in the journal, then
+the send (`_sending`: reconciliation first when an earlier create may exist, the image or
+video flow, the create).
 
-A post with an error diagnostic is never sent; the diagnostics are the result. Every failure
-of the flow maps to its code (register, upload, transcode, create).
+A post with an error diagnostic is never sent; the diagnostics are the result. Each post is
+published inside its own error boundary: whatever happens to it (a bad path, an unreadable
+file, a malformed answer, a full disk, a bug) becomes its result, with a code and a message,
+and `publish` returns normally for the other posts to go on.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pinrules import (
     Diagnostic,
     Document,
     Finding,
+    MediaFolders,
     NetworkSettings,
     OnlinePost,
     Preflight,
     matches,
+    media_outside_findings,
     online_findings,
     pinterest,
+    to_pointer,
 )
 
+from ._claims import ClaimOutcome, PublishJournal, content_hash, fingerprint, post_key
 from ._client import PinterestClient
-from ._errors import AmbiguousResponse, NotFound, PinterestError, ReauthRequired
-from ._flow import FlowError, reraise_reauth
+from ._errors import JournalError, NotFound, PinterestError, ReauthRequired, TokensUnsaved
+from ._flow import FlowError, Pointer, step_failed
 from ._image import image_source
-from ._journal import Journal, post_key
+from ._media_file import open_media
 from ._requests import PinPlan, pin_body, plan, video_source
-from ._video import Progress, VideoSettings, video_media_id
+from ._results import PublishResult, Status
+from ._sending import Sender, SendSettings
+from ._video import Progress, VideoSettings
 
-if TYPE_CHECKING:
-    from ._models import Pin
-
-
-class Status(StrEnum):
-    PUBLISHED = "published"
-    REJECTED = "rejected"  # preflight found errors: nothing was sent
-    FAILED = "failed"  # Pinterest or the network refused; nothing was created
-    UNKNOWN = "unknown"  # the create may have happened; not confirmed
-    PLANNED = "planned"  # a dry run: these requests would be sent
-    SCHEDULED = "scheduled"  # scheduledAt is still ahead: nothing was sent
-
-
-@dataclass
-class PublishResult:
-    status: Status
-    post_id: str | None = None
-    file: str | None = None
-    pin_id: str | None = None
-    pin_url: str | None = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    from_journal: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": str(self.status),
-            "id": self.post_id,
-            "file": self.file,
-            "pin_id": self.pin_id,
-            "pin_url": self.pin_url,
-            "from_journal": self.from_journal,
-            "diagnostics": [d.to_dict() for d in self.diagnostics],
-        } | ({"requests": self.requests} if self.requests else {})
+log = logging.getLogger("pinrules.publish")
+RECREATE_AFTER = 300.0
+_BOARD: Pointer = ("options", "pinterest", "boardId")
 
 
 @dataclass(frozen=True)
@@ -83,6 +64,18 @@ class PublishOptions:
     clock: Callable[[], float] = time.time
     # codes or prefixes ignored per file (the settings' per-file-ignores), as lint ignores them
     ignored_in: Callable[[str], list[str]] | None = None
+    # where media paths may lead (default: the post's folder and the project around the working folder)
+    media: MediaFolders | None = None
+    # when (a `clock` time) the run must end: nothing starts after it, and waits under way end
+    deadline: float | None = None
+    # seconds after an unanswered create before a board without the pin counts as proof that
+    # it was not made, and the create is sent again (by a later publish of the post)
+    recreate_after: float = RECREATE_AFTER
+
+
+def default_owner() -> str:
+    """An owner id for a run's claims: the host, the process, and a random part."""
+    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
 
 
 class Publisher:
@@ -91,23 +84,27 @@ class Publisher:
     def __init__(
         self,
         client: PinterestClient,
-        journal: Journal | None = None,
+        journal: PublishJournal | None = None,
         preflight: Preflight | None = None,
         options: PublishOptions | None = None,
         *,
         account_scopes: tuple[str, ...] | None = None,
         check_boards: bool = True,
+        owner: str | None = None,
     ) -> None:
         """`account_scopes` (of a connected account) enables the secret-board scope check;
-        `check_boards` looks the board up on Pinterest before anything is uploaded."""
+        `check_boards` looks the board up on Pinterest before anything is uploaded; `owner`
+        names this publisher's claims in the journal (default: host, process and a random part)."""
         self.client = client
         self.journal = journal
         self.preflight = preflight or Preflight()
         self.options = options or PublishOptions()
         self.account_scopes = account_scopes
         self.check_boards = check_boards
+        self.owner = owner or default_owner()
         # a board does not change during a run: one lookup per board, not one per post
         self._boards: dict[str, list[Finding]] = {}
+        self._folders = self.options.media
 
     async def publish(
         self,
@@ -116,53 +113,130 @@ class Publisher:
         account: dict[str, Any] | None = None,
         base_dir: Path | None = None,
         document: Document | None = None,
+        owner: str | None = None,
     ) -> PublishResult:
-        base = base_dir or (Path(document.name).parent if document else Path.cwd())
+        """Preflight `post` and, when it passes, publish it once: its result, never an exception
+        for anything that happens to this post. `owner` names the claim (a scheduler worker's id;
+        default: this publisher's)."""
         result = PublishResult(Status.REJECTED, file=document.name if document else None)
-        result.post_id = (
-            post.get("id") if isinstance(post, dict) and isinstance(post.get("id"), str) else None
-        )
+        if isinstance(post, dict) and isinstance(post.get("id"), str):
+            result.post_id = post["id"]
+        try:
+            await self._publish(
+                result, post, account=account, base_dir=base_dir, document=document, owner=owner or self.owner
+            )
+        except Exception as error:  # the error boundary: one post's surprise is its own result
+            log.debug("publishing %s failed unexpectedly", result.file or result.post_id, exc_info=True)
+            sent = result.status is Status.UNKNOWN
+            result.status = Status.UNKNOWN if sent else Status.FAILED
+            message = f"{error.__class__.__name__}: {error}"[:500]
+            result.diagnostics += self._explain([("pinrules.publish.internal_error", (), message)], document)
+        return result
+
+    async def _publish(
+        self,
+        result: PublishResult,
+        post: Any,
+        *,
+        account: dict[str, Any] | None,
+        base_dir: Path | None,
+        document: Document | None,
+        owner: str,
+    ) -> None:
+        base = base_dir or (Path(document.name).parent if document else Path.cwd())
         result.diagnostics = await self._preflight(post, account, base, document)
         if any(d.is_error for d in result.diagnostics):
-            return result
+            return
         due = _due_at(post)
         if due is not None and due > self.options.clock() and not self.options.ignore_schedule:
             result.status = Status.SCHEDULED  # a later run publishes it, once: the journal knows
-            return result
+            return
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
         try:
-            board_findings = await self.board_findings(pin.board_id) if self.check_boards else []
+            board_findings = await self._board(pin.board_id) if self.check_boards else []
+            result.diagnostics += self.preflight.probe_diagnostics(board_findings, document)
+            if any(d.is_error for d in result.diagnostics):
+                return
+            if self.options.dry_run:
+                result.status, result.requests = Status.PLANNED, self._planned(pin, base)
+                return
+        except FlowError as error:
+            self._failed(result, error, document)
+            return
         except ReauthRequired as error:  # the post is fine; the account must reconnect
             result.status = Status.FAILED
-            board_findings = [("pinterest.account.reauth_required", (), str(error))]
-        result.diagnostics += self.preflight.probe_diagnostics(board_findings, document)
-        if any(d.is_error for d in result.diagnostics):
-            return result
-        if self.options.dry_run:
-            result.status, result.requests = Status.PLANNED, _planned_requests(pin, self.client.base_url)
-            return result
-        key = post_key(post)
-        try:
-            published = await self._already_published(key, pin)
-            if published is None:
-                published = await self._flow(key, pin)
-        except ReauthRequired as error:  # nothing was created: the post is not lost
-            result.status = Status.FAILED
-            result.diagnostics += self.preflight.probe_diagnostics(
+            result.diagnostics += self._explain(
                 [("pinterest.account.reauth_required", (), str(error))], document
             )
-            return result
-        except FlowError as error:
-            result.status = (
-                Status.UNKNOWN if error.code == "pinterest.pin.create_unconfirmed" else Status.FAILED
+            return
+        except TokensUnsaved as error:
+            result.status = Status.RETRY
+            result.diagnostics += self._explain(
+                [("pinterest.account.tokens_unsaved", (), str(error))], document
             )
-            result.diagnostics += self.preflight.probe_diagnostics(
-                [(error.code, error.pointer, error.message)], document
-            )
-            return result
-        pin_answer, result.from_journal = published
-        result.status, result.pin_id, result.pin_url = Status.PUBLISHED, pin_answer.id, pin_answer.url
-        return result
+            return
+        if self.options.deadline is not None and self.options.deadline <= self.options.clock():
+            result.status = Status.RETRY
+            message = "the run's deadline passed before this post was started"
+            result.diagnostics += self._explain([("pinrules.run.deadline", (), message)], document)
+            return
+        await self._send(result, post, pin, base, document=document, owner=owner)
+
+    async def _send(
+        self, result: PublishResult, post: dict[str, Any], pin: PinPlan, base: Path, *,
+        document: Document | None, owner: str,
+    ) -> None:  # fmt: skip
+        key, digest = post_key(post), content_hash(pin, post)
+        claim = None
+        if self.journal is not None:
+            try:
+                claim = self.journal.claim(key, digest, owner)
+            except JournalError as error:
+                result.status = Status.RETRY
+                result.diagnostics += self._explain(
+                    [("pinrules.journal.unwritable", (), str(error))], document
+                )
+                return
+            entry = claim.entry
+            if claim.outcome == ClaimOutcome.PUBLISHED and entry is not None and entry.pin_id:
+                result.status, result.pin_id, result.from_journal = Status.PUBLISHED, entry.pin_id, True
+                result.pin_url = _pin_url(entry.pin_id)
+                return
+            if not claim.claimed and entry is not None:
+                result.status, finding = _not_claimed(claim.outcome, entry.owner, entry.lease_until, key)
+                result.diagnostics += self._explain([finding], document)
+                return
+        if claim is not None and claim.outcome == ClaimOutcome.RECONCILE:
+            result.status = Status.UNKNOWN  # until proven otherwise: a pin may exist
+        sender = Sender(self.client, self._settings(), pin, base, journal=self.journal, key=key, owner=owner,
+                        fingerprint=fingerprint(pin))  # fmt: skip
+        try:
+            sent = await sender.run(claim)
+        except Exception:
+            if sender.sent:
+                result.status = Status.UNKNOWN  # the boundary reports it as unknown
+            raise
+        result.status, result.retry_after, result.candidates = sent.status, sent.retry_after, sent.candidates
+        if sent.pin is not None:
+            result.pin_id, result.pin_url = sent.pin.id, _pin_url(sent.pin.id)
+        result.diagnostics += self._explain(sent.findings, document)
+
+    def _settings(self) -> SendSettings:
+        options = self.options
+        video = VideoSettings(
+            options.network,
+            options.poll_interval,
+            options.poll_timeout,
+            options.stall_timeout,
+            options.progress,
+        )
+        left = None if options.deadline is None else max(0.0, options.deadline - options.clock())
+        return SendSettings(video, self._media_folders(), options.recreate_after, left)
+
+    def _media_folders(self) -> MediaFolders:
+        if self._folders is None:
+            self._folders = MediaFolders.discover()
+        return self._folders
 
     async def _preflight(
         self, post: Any, account: Any, base: Path, document: Document | None
@@ -172,37 +246,75 @@ class Publisher:
             if document
             else self.preflight.check(post, account)
         )
-        (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
-        diagnostics += self.preflight.probe_diagnostics(findings, document)
+        outside = media_outside_findings(post, base, self._media_folders(), resolve=True)
+        if outside:  # never look at (or into) a file outside the allowed folders
+            diagnostics += self._explain(outside, document)
+        else:
+            (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
+            diagnostics += self.preflight.probe_diagnostics(findings, document)
         if document is None or self.options.ignored_in is None:
             return diagnostics
         ignored = self.options.ignored_in(document.name)
         return [d for d in diagnostics if not any(matches(d.rule, code) for code in ignored)]
 
+    def _explain(
+        self, findings: list[tuple[str, Pointer, str]], document: Document | None
+    ) -> list[Diagnostic]:
+        """Diagnostics for what publishing found. The publish flow's own outcomes are always
+        told, even when their rule is not selected: a result must say why."""
+        told: list[Diagnostic] = []
+        for code, pointer, message in findings:
+            found = self.preflight.probe_diagnostics([(code, pointer, message)], document)
+            if not found and self.preflight.rule(code) is not None:
+                line, column = document.position(pointer) if document else (1, 1)
+                made = self.preflight.file_diagnostic(
+                    code, message, document.name if document else "", line, column, always=True
+                )
+                if made is not None:
+                    made = replace(made, pointer=to_pointer(pointer))
+                    found = [made if document else replace(made, file=None, line=None, column=None)]
+            told += found
+        return told
+
+    def _failed(self, result: PublishResult, error: FlowError, document: Document | None) -> None:
+        result.status = Status.RETRY if error.retry else Status.FAILED
+        if error.code.startswith("post."):
+            result.status = Status.REJECTED
+        result.retry_after = error.retry_after
+        result.diagnostics += self._explain([(error.code, error.pointer, error.message)], document)
+
     async def board_findings(self, board_id: str) -> list[Finding]:
         """The board exists, is the account's, and a secret board comes with its scope.
 
-        Looked up once per board and publisher: boards do not change during a run."""
+        Looked up once per board and publisher: boards do not change during a run. Raises
+        ReauthRequired when the account must be connected again."""
+        try:
+            return await self._board(board_id)
+        except FlowError as error:  # a passing trouble: a finding now, looked up again next time
+            return [("pinterest.board.exists", _BOARD, error.message)]
+
+    async def _board(self, board_id: str) -> list[Finding]:
+        """Like `board_findings`, but a lookup that fails for a passing reason (rate limit,
+        network, a refresh that failed) raises its FlowError, and is not kept."""
         if board_id not in self._boards:
             self._boards[board_id] = await self._look_up_board(board_id)
         return self._boards[board_id]
 
     async def _look_up_board(self, board_id: str) -> list[Finding]:
-        where: tuple[str | int, ...] = ("options", "pinterest", "boardId")
+        where = _BOARD
         try:
             board = await self.client.get_board(board_id)
         except ReauthRequired:
             raise
         except NotFound:
             return [
-                (
-                    "pinterest.board.exists",
-                    where,
-                    f"board {board_id} does not exist or is not this account's",
-                )
+                ("pinterest.board.exists", where, f"board {board_id} does not exist or is not this account's")
             ]
         except PinterestError as error:
-            return [("pinterest.board.exists", where, f"board {board_id} could not be looked up: {error}")]
+            failure = step_failed(error, "pinterest.board.exists", f"board {board_id} could not be looked up")
+            if failure.code != "pinterest.board.exists":
+                raise failure from None  # the account's or a passing trouble: not the board's
+            return [(failure.code, where, failure.message)]
         if (
             board.privacy == "SECRET"
             and self.account_scopes is not None
@@ -212,68 +324,39 @@ class Publisher:
             return [("pinterest.board.secret_scope", where, message)]
         return []
 
-    async def _already_published(self, key: str, pin: PinPlan) -> tuple[Pin, bool] | None:
-        """The recorded pin of an earlier publish, confirming an unanswered create on the board."""
-        entry = self.journal.get(key) if self.journal else None
-        if entry is None or entry.state == "failed":
-            return None
-        if entry.state == "published" and entry.pin_id:
-            from ._models import Pin  # noqa: PLC0415 - pydantic only once answers are at hand
-
-            return Pin(id=entry.pin_id, board_id=entry.board_id), True
-        found = await self._find_on_board(pin)  # "creating" or "unknown": did it arrive?
-        if found is not None and self.journal:
-            self.journal.record(key, "published", pin.board_id, found.id)
-            return found, True
-        return None
-
-    async def _find_on_board(self, pin: PinPlan) -> Pin | None:
-        wanted = {name: pin.fields.get(name) for name in ("title", "description", "link", "alt_text")}
-        try:
-            async for candidate in self.client.board_pins(pin.board_id):
-                if all(getattr(candidate, name) == value for name, value in wanted.items()):
-                    return candidate
-        except PinterestError:
-            return None
-        return None
-
-    async def _flow(self, key: str, pin: PinPlan) -> tuple[Pin, bool]:
+    def _planned(self, pin: PinPlan, base: Path) -> list[dict[str, Any]]:
+        """The requests a publish would send, for --dry-run (inline image data abbreviated)."""
+        base_url = self.client.base_url
         if pin.kind == "image":
-            return await self._create(key, pin, pin_body(pin, image_source(pin))), False
-        settings = VideoSettings(
-            self.options.network,
-            self.options.poll_interval,
-            self.options.poll_timeout,
-            self.options.stall_timeout,
-            self.options.progress,
-        )
-        media_id = await video_media_id(self.client, pin, settings)
-        return await self._create(key, pin, pin_body(pin, video_source(pin, media_id))), False
+            if pin.source == "path":
+                with open_media(pin.value, base, self._media_folders()) as file:
+                    source = image_source(pin, file)
+                source["data"] = f"<{len(source['data']):,} base64 characters of {pin.value}>"
+            else:
+                source = image_source(pin)
+            return [{"method": "POST", "url": f"{base_url}/pins", "body": pin_body(pin, source)}]
+        return _planned_video(pin, base_url)
 
-    async def _create(self, key: str, pin: PinPlan, body: dict[str, Any]) -> Pin:
-        if self.journal:
-            self.journal.record(key, "creating", pin.board_id)
-        try:
-            created = await self.client.create_pin(body)
-        except AmbiguousResponse as error:
-            found = await self._find_on_board(pin)
-            if found is None:
-                if self.journal:
-                    self.journal.record(key, "unknown", pin.board_id)
-                raise FlowError(
-                    "pinterest.pin.create_unconfirmed",
-                    f"{error}; no such pin is on board {pin.board_id} yet. Publish again later: "
-                    "the journal checks the board before creating anything",
-                ) from None
-            created = found
-        except PinterestError as error:
-            if self.journal:
-                self.journal.record(key, "failed", pin.board_id)
-            reraise_reauth(error)
-            raise FlowError("pinterest.pin.create_failed", str(error)) from None
-        if self.journal:
-            self.journal.record(key, "published", pin.board_id, created.id)
-        return created
+
+def _not_claimed(
+    outcome: ClaimOutcome, holder: str | None, until: float | None, key: str
+) -> tuple[Status, Any]:
+    if outcome == ClaimOutcome.REUSED:
+        message = (
+            f"the publish journal holds id {key.removeprefix('id:')!r} for a post with other content "
+            "(a different title, text, link, board or media); nothing was sent"
+        )
+        return Status.REUSED_ID, ("post.id.reused", ("id",), message)
+    left = f"{max(0.0, until - time.time()):.0f} s" if until is not None else "its lease"
+    message = (
+        f"another run ({holder}) holds this post's claim and is publishing it; if that run has "
+        f"stopped, publishing again after {left} takes the post over (its pin is looked for first)"
+    )
+    return Status.CLAIMED_ELSEWHERE, ("pinrules.claim.held", (), message)
+
+
+def _pin_url(pin_id: str) -> str:
+    return f"https://www.pinterest.com/pin/{pin_id}/"
 
 
 def _due_at(post: dict[str, Any]) -> float | None:
@@ -284,13 +367,7 @@ def _due_at(post: dict[str, Any]) -> float | None:
     return datetime.fromisoformat(when.upper().replace("Z", "+00:00")).timestamp()
 
 
-def _planned_requests(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:
-    """The requests a publish would send, for --dry-run (inline image data abbreviated)."""
-    if pin.kind == "image":
-        source = image_source(pin)
-        if "data" in source:
-            source["data"] = f"<{len(source['data']):,} base64 characters of {pin.value}>"
-        return [{"method": "POST", "url": f"{base_url}/pins", "body": pin_body(pin, source)}]
+def _planned_video(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     media_id = pin.value if pin.source == "mediaId" else "<media_id from POST /media>"
     if pin.source != "mediaId":

@@ -15,11 +15,12 @@ from pinrules import Preflight
 
 from ._accounts import AccountStore
 from ._api import token_from_env
+from ._claims import PublishJournal
 from ._client import PinterestClient
 from ._errors import NoCredentials
-from ._journal import Journal
 from ._oauth import OAuthApp, OAuthFlow
-from ._publish import Publisher, PublishOptions, PublishResult, Status
+from ._publish import Publisher, PublishOptions
+from ._results import PublishResult, Status
 from ._schedule import Outcome, PostState
 from ._secret import Secret
 from ._tokens import TokenManager
@@ -31,7 +32,7 @@ class Senders:
         *,
         preflight: Preflight,
         options: PublishOptions,
-        journal: Journal,
+        journal: PublishJournal,
         accounts: AccountStore | None,
         app: OAuthApp | None,
         base_url: str | None = None,
@@ -72,19 +73,23 @@ class Senders:
 
     async def send(self, post: dict[str, Any], account: str | None, folder: Path, owner: str) -> Outcome:
         publisher, defaults = self._publisher(account)
-        result = await publisher.publish(post, account=defaults, base_dir=folder)
-        return outcome_of(result)
+        result = await publisher.publish(post, account=defaults, base_dir=folder, owner=owner)
+        return outcome_of(result, self.journal.now())
 
     async def close(self) -> None:
         for publisher, _ in self._publishers.values():
             await publisher.client.close()
 
 
-def outcome_of(result: PublishResult) -> Outcome:
-    """A publish result as the worker records it."""
+def outcome_of(result: PublishResult, now: float) -> Outcome:
+    """A publish result as the worker records it: a passing trouble (a rate limit, the network,
+    another run holding the post's claim) is a retry later; the rest are final."""
     diagnostics = tuple(d.to_dict() for d in result.diagnostics)
     if result.status is Status.PUBLISHED:
         return Outcome(PostState.PUBLISHED, result.pin_id, result.pin_url, diagnostics)
     if result.status is Status.UNKNOWN:
         return Outcome(PostState.UNKNOWN, diagnostics=diagnostics)
-    return Outcome(PostState.FAILED, diagnostics=diagnostics)
+    if result.status in (Status.RETRY, Status.CLAIMED_ELSEWHERE):
+        later = now + result.retry_after if result.retry_after is not None else None
+        return Outcome(PostState.SCHEDULED, diagnostics=diagnostics, next_attempt_at=later)
+    return Outcome(PostState.FAILED, diagnostics=diagnostics)  # rejected, failed, reused id

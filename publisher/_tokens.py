@@ -1,10 +1,16 @@
 """Keeping an account's access token fresh.
 
 Access tokens last 30 days; they are refreshed about 24 hours before they expire (and once
-when Pinterest answers 401), the new refresh token is stored every time, and concurrent
-publishes for one account wait for a single refresh. When the refresh token itself is inside
-its re-authorisation window, `token.expiring` tells subscribers; when a refresh fails,
-`account.reauth_required` does, and the publish says so instead of losing the post.
+when Pinterest answers 401), and concurrent publishes for one account wait for a single
+refresh. Pinterest rotates the refresh token on every refresh, so the new pair is written to
+the account store before anything uses it. When that write fails, the pair is kept in memory
+(`unsaved`): every later call tries the write again first, never the refresh, and raises
+`TokensUnsaved` until the write succeeds, so that the run stops without losing the account.
+
+When the refresh token itself is inside its re-authorisation window, `token.expiring` tells
+subscribers. A refresh that Pinterest refuses for the grant itself (revoked, expired) is
+`ReauthRequired` with `account.reauth_required`; one that fails for any other reason (the
+network, a 5xx, the app's credentials) is `RefreshFailed`, and the account needs nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from ._accounts import Account, AccountStore
-from ._errors import OAuthError, ReauthRequired
+from ._errors import OAuthError, ReauthRequired, RefreshFailed, StoreError, TokensUnsaved
 from ._events import Event, Events
 from ._oauth import OAuthFlow
 from ._secret import Secret
@@ -42,10 +48,12 @@ class TokenManager:
         self.refresh_before = refresh_before
         self.reauth_window = reauth_window
         self._locks: dict[str, asyncio.Lock] = {}
+        # refreshed accounts whose new tokens could not be stored yet (never lost: see `save_unsaved`)
+        self.unsaved: dict[str, Account] = {}
 
     async def token(self, name: str) -> Secret:
         """A valid access token for the account, refreshed first when it is close to expiry."""
-        account = self.store.require(name)
+        account = self._stored(name)
         self._check_reauth_window(account)
         if account.access_expires_at - self.clock() > self.refresh_before:
             return account.access_token
@@ -55,12 +63,14 @@ class TokenManager:
         """Refresh once; callers that waited on the same stale token get the new one."""
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
-            account = self.store.require(name)
+            account = self._stored(name)
             if stale is not None and account.access_token != stale:
                 return account  # refreshed by someone else while we waited
             try:
                 tokens = await self.flow.refresh(account.refresh_token)
             except OAuthError as error:
+                if not error.grant_refused:
+                    raise RefreshFailed(name, str(error)) from None
                 self.events.emit(Event("account.reauth_required", name, {"reason": str(error)}))
                 raise ReauthRequired(name, str(error)) from None
             updated = replace(
@@ -71,9 +81,33 @@ class TokenManager:
                 refresh_expires_at=tokens.refresh_expires_at or account.refresh_expires_at,
                 scopes=tokens.scopes or account.scopes,
             )
-            self.store.save(updated)
+            self.unsaved[name] = updated  # from here on, these are the only tokens that work
+            self._save(name)
             self.events.emit(Event("token.refreshed", name, {"expires_at": updated.access_expires_at}))
             return updated
+
+    def save_unsaved(self) -> None:
+        """Write every refreshed pair that could not be stored yet; TokensUnsaved if one still fails."""
+        for name in list(self.unsaved):
+            self._save(name)
+
+    def _stored(self, name: str) -> Account:
+        """The account as it must be used: its unsaved new tokens written first, else the store's."""
+        if name in self.unsaved:
+            self._save(name)
+        return self.store.require(name)
+
+    def _save(self, name: str) -> None:
+        try:
+            self.store.save(self.unsaved[name])
+        except StoreError as error:
+            raise TokensUnsaved(
+                f"account {name!r} was refreshed, but its new tokens could not be stored ({error}); "
+                "they are kept in memory and the write is tried again before anything is sent. Free "
+                "disk space or fix the file; if this process ends first, run "
+                f"`pinrules accounts connect --name {name}`"
+            ) from None
+        del self.unsaved[name]
 
     def _check_reauth_window(self, account: Account) -> None:
         if account.refresh_expires_at is None:

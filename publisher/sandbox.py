@@ -217,15 +217,36 @@ async def create_pin(request: web.Request) -> web.Response:
     if problem is not None:
         return _error(400, 1, problem)
     pin_id = state.new_id()
-    pin = {
-        "id": pin_id,
-        "board_id": board["id"],
-        "created_at": _now(),
-        "media": {"media_type": "video" if source["source_type"] == "video_id" else "image"},
-        **{k: body.get(k) for k in ("title", "description", "link", "alt_text", "board_section_id")},
-    }
+    pin = _pin(pin_id, board, body, state.users[request[USER]]["username"])
     state.pins[pin_id] = pin
     return web.json_response(pin, status=201)
+
+
+def _pin(pin_id: str, board: dict[str, Any], body: dict[str, Any], owner: str) -> dict[str, Any]:
+    """A pin as Pinterest answers it (the official `Pin`): what was sent of its fields, and the
+    media as Pinterest shows it (`PinMedia`: never the source URL or the uploaded media id)."""
+    source = body["media_source"]
+    images = {
+        "150x150": {"width": 150, "height": 150, "url": f"https://i.pinimg.example/150x150/{pin_id}.jpg"}
+    }
+    media: dict[str, Any] = {"media_type": "image", "images": images}
+    if source["source_type"] == "video_id":
+        media = {"media_type": "video", "images": images, "cover_image_url": source.get("cover_image_url")}
+    sent: dict[str, Any] = {
+        k: body[k] for k in ("title", "description", "link", "alt_text", "board_section_id") if k in body
+    }
+    return {
+        "id": pin_id,
+        "created_at": _now(),
+        "board_id": board["id"],
+        "board_owner": {"username": owner},
+        "is_owner": True,
+        "is_standard": True,
+        "has_been_promoted": False,
+        "creative_type": "VIDEO" if media["media_type"] == "video" else "REGULAR",
+        "media": {k: v for k, v in media.items() if v is not None},
+        **sent,
+    }
 
 
 def _media_problem(state: SandboxState, source: dict[str, Any], user: str) -> str | None:

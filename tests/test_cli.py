@@ -83,7 +83,7 @@ class TestFiles:
     def test_folders_are_searched_for_json_and_yaml(self, tmp_path: Path) -> None:
         """Folders yield *.json, *.yaml and *.yml, skipping hidden folders and other files."""
         write(tmp_path / "a.json", GOOD)
-        write(tmp_path / "sub" / "b.yml", json.dumps(GOOD))
+        write(tmp_path / "sub" / "b.yml", json.dumps({**GOOD, "id": "soup-02"}))
         write(tmp_path / "sub" / "c.yaml", "media: []\n")
         write(tmp_path / ".git" / "d.json", "{")
         write(tmp_path / "notes.txt", "{")

@@ -66,7 +66,7 @@ class TestSettingsFile:
         _project(
             tmp_path, '[tool.pinrules.per-file-ignores]\n"drafts/*" = ["pinterest.media", "post.field"]\n'
         )
-        write(tmp_path / "drafts" / "d.json", BROKEN)
+        write(tmp_path / "drafts" / "d.json", {**BROKEN, "id": "draft-01"})
         write(tmp_path / "posts" / "p.json", BROKEN)
         result = run("lint", "--format", "json", "drafts", "posts", cwd=tmp_path)
         files = {(Path(d["file"]).parent.name, d["rule"]) for d in json.loads(result.stdout)}

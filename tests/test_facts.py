@@ -95,7 +95,7 @@ class TestAgainstTheRuleFiles:
         assert set(known) == {*pinterest.PINTEREST_OPTIONS, *unsupported[1:]}
 
 
-_CODE = re.compile(r"(?:pinterest|post)\.[a-z_]+(?:\.[a-z_]+)+")
+_CODE = re.compile(r"(?:pinterest|post|pinrules)\.[a-z_]+(?:\.[a-z_]+)+")
 
 
 def _emitted_codes() -> dict[str, str]:

@@ -206,10 +206,14 @@ class TestReliability:
         assert all(s >= 2 for s in sleeps)
         assert len(sandbox.state.pins) == 1
 
-    def test_5xx_is_retried(self, sandbox: Sandbox) -> None:
-        """A 503 on create is a refusal, so it is retried."""
+    def test_5xx_on_create_is_reconciled_never_retried(self, sandbox: Sandbox) -> None:
+        """A 503 on create may mean it was made: the board is checked, nothing is sent again, and
+        with no pin there the post is unknown."""
         sandbox.state.faults.add("POST /v5/pins", Fault("status", 503))
-        assert publish(sandbox, image_post(sandbox), sleeps=[]).status == Status.PUBLISHED
+        result = publish(sandbox, image_post(sandbox), sleeps=[])
+        assert (result.status, codes(result)) == (Status.UNKNOWN, ["pinterest.pin.create_unconfirmed"])
+        assert sandbox.state.hits["POST /v5/pins"] == 1
+        assert sandbox.state.hits["GET /v5/boards/{board_id}/pins"] == 1
 
     def test_spam_429_is_not_retried(self, sandbox: Sandbox) -> None:
         """A 429 that says spam fails at once: retrying would make it worse."""
@@ -219,11 +223,16 @@ class TestReliability:
         assert (result.status, codes(result), sleeps) == (Status.FAILED, ["pinterest.pin.create_failed"], [])
 
     def test_attempts_are_capped(self, sandbox: Sandbox) -> None:
-        """Endless 500s stop after the policy's five attempts."""
-        sandbox.state.faults.add("POST /v5/pins", Fault("status", 500), times=10)
+        """Endless 429s stop after the policy's five attempts: retry later, nothing was created."""
+        sandbox.state.faults.add("POST /v5/pins", Fault("status", 429), times=10)
         sleeps: list[float] = []
         result = publish(sandbox, image_post(sandbox), sleeps=sleeps)
-        assert (result.status, len(sleeps)) == (Status.FAILED, 4)
+        assert (result.status, codes(result), len(sleeps)) == (
+            Status.RETRY,
+            ["pinterest.api.rate_limited"],
+            4,
+        )
+        assert sandbox.state.pins == {}
 
     def test_dropped_answer_after_create_makes_exactly_one_pin(self, sandbox: Sandbox) -> None:
         """The pin was created but the answer lost: found on the board, not created twice."""
@@ -234,14 +243,17 @@ class TestReliability:
         assert result.pin_id in sandbox.state.pins
 
     def test_dropped_before_create_is_unknown_then_reconciled(self, sandbox: Sandbox) -> None:
-        """Nothing created and no answer: unknown; publishing again checks the board, then creates one."""
+        """Nothing created and no answer: unknown. Publishing again soon checks the board and
+        sends nothing; once `recreate_after` has passed without a pin, it creates one."""
         sandbox.state.faults.add("POST /v5/pins", Fault("drop_before"))
         first = publish(sandbox, image_post(sandbox))
         assert (first.status, codes(first)) == (Status.UNKNOWN, ["pinterest.pin.create_unconfirmed"])
-        assert sandbox.state.pins == {}
-        second = publish(sandbox, image_post(sandbox))
-        assert second.status == Status.PUBLISHED
-        assert len(sandbox.state.pins) == 1
+        soon = publish(sandbox, image_post(sandbox))
+        assert (soon.status, sandbox.state.pins) == (Status.UNKNOWN, {})
+        assert sandbox.state.hits["POST /v5/pins"] == 1
+        later = publish(sandbox, image_post(sandbox), recreate_after=0)
+        assert later.status == Status.PUBLISHED
+        assert list(sandbox.state.pins) == [later.pin_id]
 
     def test_journal_returns_the_recorded_pin(self, sandbox: Sandbox) -> None:
         """Publishing the same post twice gives the same pin and one create request."""

@@ -73,8 +73,8 @@ def test_provider_reference_codes_exist_with_their_fix(code: str, fix: str | Non
 
 
 def test_publish_codes_are_documented_in_the_publish_phase() -> None:
-    """The reference's four publish codes, create outcomes and re-authorisation are publish rules
-    (among the others the publish flow and the scheduler raise)."""
+    """The reference's four publish codes, create outcomes, the account's and Pinterest's passing
+    troubles, and the publish run's own outcomes are publish rules."""
     publish = {r.code for r in RULES if r.phase == "publish"}
     assert publish >= {
         "pinterest.media.register_failed",
@@ -84,4 +84,12 @@ def test_publish_codes_are_documented_in_the_publish_phase() -> None:
         "pinterest.pin.create_failed",
         "pinterest.pin.create_unconfirmed",
         "pinterest.account.reauth_required",
+        "pinterest.account.refresh_failed",
+        "pinterest.account.tokens_unsaved",
+        "pinterest.api.rate_limited",
+        "pinterest.api.unavailable",
+        "pinrules.claim.held",
+        "pinrules.journal.unwritable",
+        "pinrules.publish.internal_error",
+        "pinrules.run.deadline",
     }

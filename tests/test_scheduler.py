@@ -165,8 +165,13 @@ def _post(sandbox: Sandbox, post_id: str, due: float, **fields: Any) -> dict[str
             "options": {"pinterest": {"boardId": BOARD}}, **fields}  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in's token, as a worker reads it (for this module's tests only)."""
+    monkeypatch.setenv("PINTEREST_ACCESS_TOKEN", TOKEN)
+
+
 def _worker(sandbox: Sandbox, backend: Backend, clock: Clock, **settings: Any) -> tuple[Worker, Senders]:
-    os.environ["PINTEREST_ACCESS_TOKEN"] = TOKEN
     senders = Senders(preflight=PREFLIGHT, options=PublishOptions(network=LOCAL), journal=backend.journal,
                       accounts=None, app=None, base_url=sandbox.api)  # fmt: skip
     worker = Worker(backend.schedule, backend.media, senders.send, clock=clock, preflight=PREFLIGHT,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher import AccountStore, Journal, StoreError
+from publisher import AccountStore, Journal, JournalState, StoreError
 
 # the schemas as pinrules 0.1.0 created them, before stores had a version
 TODAY = {
@@ -94,7 +94,8 @@ class TestMigrations:
         store = _open(kind, path)
         if isinstance(store, Journal):
             for n in range(300):
-                store.record(f"id:{n}", "published", "1", str(n))
+                store.claim(f"id:{n}", "hash", "test-owner")
+                store.finish(f"id:{n}", "test-owner", JournalState.PUBLISHED, pin_id=str(n))
         store.close()
         data = path.read_bytes()
         path.write_bytes(data[: max(len(data) // 2, 150)])

@@ -1,0 +1,55 @@
+"""What publishing a post came to: a `Status`, the pin, and the diagnostics that say why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pinrules import Diagnostic
+
+
+class Status(StrEnum):
+    PUBLISHED = "published"  # the pin exists: pin_id (made now, recorded earlier, or found on the board)
+    REJECTED = "rejected"  # preflight found errors: nothing was sent
+    FAILED = "failed"  # Pinterest refused, or the post cannot be sent as it is; nothing was created
+    RETRY = "retry"  # nothing was created, and trying again later may work (rate limit, network)
+    UNKNOWN = "unknown"  # the create may have happened; not confirmed (candidates named)
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another run holds the post's claim: nothing was done
+    REUSED_ID = "reused_id"  # the id belongs to another post (with other content): nothing was sent
+    PLANNED = "planned"  # a dry run: these requests would be sent
+    SCHEDULED = "scheduled"  # scheduledAt is still ahead: nothing was sent
+
+
+@dataclass
+class PublishResult:
+    """One post's outcome. `diagnostics` say why (their `rule` is the reason's code); for
+    RETRY, `retry_after` is how many seconds Pinterest asked to wait, when it said; for UNKNOWN,
+    `candidates` are the ids of pins on the board that could be this post's."""
+
+    status: Status
+    post_id: str | None = None
+    file: str | None = None
+    pin_id: str | None = None
+    pin_url: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    from_journal: bool = False
+    retry_after: float | None = None
+    candidates: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return (
+            {
+                "status": str(self.status),
+                "id": self.post_id,
+                "file": self.file,
+                "pin_id": self.pin_id,
+                "pin_url": self.pin_url,
+                "from_journal": self.from_journal,
+                "diagnostics": [d.to_dict() for d in self.diagnostics],
+            }
+            | ({"retry_after": self.retry_after} if self.retry_after is not None else {})
+            | ({"candidates": self.candidates} if self.candidates else {})
+            | ({"requests": self.requests} if self.requests else {})
+        )
