@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from ._docs import explain_text, rules_markdown, with_table
     from ._documents import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, ParseError, read_document
     from ._engine import Preflight
-    from ._errors import BlockedAddressError, InvalidPointer
+    from ._errors import BlockedAddressError, InvalidPointer, InvalidTime
     from ._files import FileFacts, inspect_file, resolve_media_path
+    from ._formats import parse_rfc3339
     from ._folders import cache_dir, data_dir, data_file
     from ._guard import check_address, why_not_public
     from ._lint import FileProblem, LintResult, account_for, find_post_files, lint, read_post_file
@@ -62,6 +63,7 @@ _HOMES = {
     "json_type": "_conditions",
     "TYPE_NAMES": "_conditions",
     "FORMATS": "_conditions",
+    "parse_rfc3339": "_formats",
     "load_accounts": "_accounts",
     "write_atomic": "_atomic",
     "Command": "_commands",
@@ -89,6 +91,7 @@ _HOMES = {
     "data_file": "_folders",
     "BlockedAddressError": "_errors",
     "InvalidPointer": "_errors",
+    "InvalidTime": "_errors",
     "why_not_public": "_guard",
     "FileProblem": "_lint",
     "LintResult": "_lint",
@@ -148,6 +151,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "FileProblem",
     "Finding",
     "InvalidPointer",
+    "InvalidTime",
     "LintAddOn",
     "LintExtension",
     "LintResult",
@@ -190,6 +194,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "online_findings",
     "option_group",
     "options_from",
+    "parse_rfc3339",
     "pinterest",
     "probe",
     "probe_all",

@@ -12,6 +12,7 @@ _WHERE = {
     "pinterest.video.upload_failed": _MEDIA,
     "pinterest.video.transcode_failed": _MEDIA,
     "pinterest.video.transcode_timeout": _MEDIA,
+    "pinterest.video.status_unreadable": _MEDIA,
 }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,11 +23,19 @@ from pinrules import (
     Preflight,
     matches,
     online_findings,
+    parse_rfc3339,
     pinterest,
 )
 
 from ._client import PinterestClient
-from ._errors import AmbiguousResponse, NotFound, PinterestError, ReauthRequired
+from ._errors import (
+    AmbiguousResponse,
+    ConnectionFailed,
+    NotFound,
+    PinterestError,
+    ReauthRequired,
+    Unauthorized,
+)
 from ._flow import FlowError, reraise_reauth
 from ._image import image_source
 from ._journal import Journal, post_key
@@ -191,8 +198,8 @@ class Publisher:
         where: tuple[str | int, ...] = ("options", "pinterest", "boardId")
         try:
             board = await self.client.get_board(board_id)
-        except ReauthRequired:
-            raise
+        except (ReauthRequired, Unauthorized, ConnectionFailed):
+            raise  # the token or the API, not this board: the command says so once per run
         except NotFound:
             return [
                 (
@@ -206,7 +213,7 @@ class Publisher:
         if (
             board.privacy == "SECRET"
             and self.account_scopes is not None
-            and "pins:read_secret" not in self.account_scopes
+            and not pinterest.may_pin_to_secret_boards(self.account_scopes)
         ):
             message = f"board {board_id} is secret and the account was connected without pins:read_secret"
             return [("pinterest.board.secret_scope", where, message)]
@@ -281,7 +288,7 @@ def _due_at(post: dict[str, Any]) -> float | None:
     when = post.get("scheduledAt")
     if not isinstance(when, str):
         return None
-    return datetime.fromisoformat(when.upper().replace("Z", "+00:00")).timestamp()
+    return parse_rfc3339(when).timestamp()
 
 
 def _planned_requests(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:

@@ -75,8 +75,9 @@ async def _wait_for_processing(client: PinterestClient, media_id: str, settings:
             media = await client.get_media(media_id)
         except PinterestError as error:
             reraise_reauth(error)
-            raise FlowError(
-                "pinterest.video.transcode_failed", f"the media status could not be read: {error}"
+            raise FlowError(  # nothing is known about the video itself: not a transcode failure
+                "pinterest.video.status_unreadable",
+                f"the processing status of media {media_id} could not be read: {error}",
             ) from None
         if settings.progress:
             settings.progress(f"processing ({media.status})", 0, None)

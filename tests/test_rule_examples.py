@@ -73,13 +73,15 @@ def test_provider_reference_codes_exist_with_their_fix(code: str, fix: str | Non
 
 
 def test_publish_codes_are_documented_in_the_publish_phase() -> None:
-    """The reference's four publish codes, create outcomes and re-authorisation are publish rules."""
+    """The reference's four publish codes, an unreadable media status, create outcomes and
+    re-authorisation are publish rules."""
     publish = {r.code for r in RULES if r.phase == "publish"}
     assert publish == {
         "pinterest.media.register_failed",
         "pinterest.video.upload_failed",
         "pinterest.video.transcode_failed",
         "pinterest.video.transcode_timeout",
+        "pinterest.video.status_unreadable",
         "pinterest.pin.create_failed",
         "pinterest.pin.create_unconfirmed",
         "pinterest.account.reauth_required",
