@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from ._engine import Preflight
     from ._errors import BlockedAddressError, InvalidPointer, InvalidTime
     from ._files import FileFacts, inspect_file, resolve_media_path
-    from ._formats import parse_rfc3339
     from ._folders import cache_dir, data_dir, data_file
+    from ._formats import parse_rfc3339
     from ._guard import check_address, why_not_public
     from ._lint import FileProblem, LintResult, account_for, find_post_files, lint, read_post_file
     from ._network import UrlFacts, make_session, probe, probe_all

@@ -23,11 +23,11 @@ _RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}):(\d{2})(\.\d+)?([Zz
 def parse_rfc3339(text: str) -> datetime:
     """An RFC 3339 date-time with an explicit offset ('Z' or '+01:00') as an aware datetime.
 
-    Raises InvalidTime (a ValueError) for anything else, an impossible date included. A leap second (second 60)
-    is accepted where RFC 3339 section 5.7 puts one: the last second of a month in UTC
-    (23:59:60Z, or the same instant at another offset, such as 15:59:60-08:00). Which months
-    get one is announced only months ahead, so any month's end is accepted. A leap second is
-    read as the instant after 23:59:59, which POSIX time shares with the next midnight.
+    Raises InvalidTime (a ValueError) for anything else, an impossible date included. A leap
+    second (second 60) is accepted where RFC 3339 section 5.7 puts one: the last second of a
+    month in UTC (23:59:60Z, or the same instant at another offset, such as 15:59:60-08:00).
+    Which months get one is announced only months ahead, so any month's end is accepted. A leap
+    second is read as the instant after 23:59:59, which POSIX time shares with the next midnight.
     """
     match = _RFC3339.fullmatch(text)
     if match is None:
@@ -82,12 +82,17 @@ def _is_dns_name(name: str) -> bool:
             ipaddress.IPv4Address(bare)
         except ValueError:
             return False
-    for label in labels:
-        if label[:4].lower() == "xn--":  # an A-label: its Punycode must decode
-            try:
-                label[4:].encode("ascii").decode("punycode")
-            except UnicodeError:
-                return False
+    return all(_is_a_label(label) for label in labels if label[:4].lower() == "xn--")
+
+
+def _is_a_label(label: str) -> bool:
+    """An xn-- label is the A-label of a Unicode label that turns back into it (IDNA's ToUnicode)."""
+    from encodings.idna import ToUnicode  # noqa: PLC0415 - only for the rare IDN
+
+    try:
+        ToUnicode(label)
+    except UnicodeError:
+        return False
     return True
 
 

@@ -568,7 +568,7 @@ def run_sandbox(args: SandboxArguments) -> int:
             f"  export PINTEREST_API_BASE={base}/v5 PINTEREST_OAUTH_URL={base}/oauth/\n"
             f"  export PINTEREST_APP_ID={DEMO_APP_ID} PINTEREST_APP_SECRET={app_secret}\n"
             f"  pinrules accounts connect --name sandbox --no-browser\n"
-            f"{faults}"
+            f"{faults}Ctrl-C stops it.\n"
         )
         sys.stdout.flush()
 
