@@ -389,6 +389,7 @@ def _leaf(writer: _Writer, leaf: Leaf, v: str) -> str:
         return f"(not isinstance({v}, str) or {regex}.search({v}) is not None)"
     if op == "format":
         return f"(not isinstance({v}, str) or {writer.constant(FORMATS[arg])}({v}))"
-    if op == "media_type_in":
-        return f"(isinstance({v}, str) and _media_type({v}) in {writer.constant(frozenset(arg))})"
+    if op == "media_type_in":  # as written, the common case, before the full reading
+        choices = writer.constant(frozenset(arg))
+        return f"(isinstance({v}, str) and ({v} in {choices} or _media_type({v}) in {choices}))"
     raise PinrulesError(f"unknown operator {op!r}")  # the rule schema makes this unreachable

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from ._errors import InvalidTime
 
-_RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII)
+# the second is group 1: a leap second (60) is read by hand
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:(\d{2})(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII)
 
 
 def parse_rfc3339(text: str) -> datetime:
@@ -32,17 +33,15 @@ def parse_rfc3339(text: str) -> datetime:
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise InvalidTime(f"not an RFC 3339 date-time with an offset: {text!r}")
-    date, hour_minute, second, fraction, offset = match.groups()
-    leap = second == "60"
-    offset = "+00:00" if offset in ("Z", "z") else offset
+    leap = match.group(1) == "60"
     try:
+        if not leap:
+            return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
         moment = datetime.fromisoformat(
-            f"{date}T{hour_minute}:{'59' if leap else second}{fraction or ''}{offset}"
+            f"{text[: match.start(1)]}59{text[match.end(1) :]}".upper().replace("Z", "+00:00")
         )
     except ValueError as error:  # a day, hour or offset out of range
         raise InvalidTime(f"not a real date-time: {text!r} ({error})") from None
-    if not leap:
-        return moment
     in_utc = moment.astimezone(UTC)
     if (in_utc.hour, in_utc.minute, in_utc.second) != (23, 59, 59) or (in_utc + timedelta(days=1)).day != 1:
         raise InvalidTime(f"a leap second is the last second of a month in UTC (23:59:60Z), not {text!r}")
@@ -59,30 +58,33 @@ def is_rfc3339(text: str) -> bool:
     return True
 
 
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-# letter-digit-hyphen labels of at most 63 characters, no empty one; a final dot (the root) allowed
-_DNS_NAME = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?", re.ASCII | re.IGNORECASE)
+_LDH = re.compile(r"[A-Za-z0-9.-]+", re.ASCII)  # the letters, digits, hyphens and dots of a name
 _IDN_DOTS = re.compile("[.\u3002\uff0e\uff61]")  # the dots IDNA treats as label separators
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
-# the common case, settled without urlsplit: a plain host name and no port or user
+# the common case, settled without urlsplit: a host of letters, digits, hyphens and dots, and
+# no port or user
 _PLAIN_HTTP_URL = re.compile(r"https?://([A-Za-z0-9.-]+)(?:[/?#][^\x00-\x20\x7f]*)?", re.ASCII)
 
 
 def _is_dns_name(name: str) -> bool:
-    """ASCII letter-digit-hyphen labels, 253 characters at most; a name whose last label is a
-    number is an IPv4 address and must be a valid one (as browsers read it)."""
-    if _DNS_NAME.fullmatch(name) is None:
-        return False
-    bare = name.removesuffix(".")
-    if len(bare) > 253:
+    """Letter-digit-hyphen labels of 1 to 63 characters, no hyphen at either end, 253 characters
+    in all (a final dot, the DNS root, allowed); a name whose last label is a number is an IPv4
+    address and must be a valid one (as browsers read it); an xn-- label must be an A-label."""
+    bare = name[:-1] if name.endswith(".") else name
+    if not 0 < len(bare) <= 253 or _LDH.fullmatch(bare) is None:
         return False
     labels = bare.split(".")
+    for label in labels:
+        if not 0 < len(label) <= 63 or label[0] == "-" or label[-1] == "-":
+            return False
+        if label[2:4] == "--" and label[:2].lower() == "xn" and not _is_a_label(label):
+            return False
     if labels[-1].isdigit():
         try:
             ipaddress.IPv4Address(bare)
         except ValueError:
             return False
-    return all(_is_a_label(label) for label in labels if label[:4].lower() == "xn--")
+    return True
 
 
 def _is_a_label(label: str) -> bool:
@@ -130,7 +132,20 @@ def is_http_url(text: str) -> bool:
     spaces or control characters."""
     plain = _PLAIN_HTTP_URL.fullmatch(text)
     if plain:
-        return _is_dns_name(plain.group(1))
+        host = plain.group(1)
+        # most hosts settle here: short (so no label is too long), no empty label, no hyphen at a
+        # label's edge, not ending in a digit (an IPv4 address?), no "--" (an xn-- label?)
+        if (
+            len(host) <= 63
+            and host[0] not in ".-"
+            and host[-1] not in ".-0123456789"
+            and ".." not in host
+            and ".-" not in host
+            and "-." not in host
+            and "--" not in host
+        ):
+            return True
+        return _is_dns_name(host)
     if _URL_FORBIDDEN.search(text):
         return False
     try:

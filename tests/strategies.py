@@ -22,7 +22,9 @@ scalars = (
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
-    | st.sampled_from([*VOCABULARY, "image/png", "video/mp4", "https://a.example/x.jpg"])
+    | st.sampled_from(
+        [*VOCABULARY, "image/png", "video/mp4", "https://a.example/x.jpg", "Video/MP4; codecs=x"]
+    )
 )
 keys = st.sampled_from(VOCABULARY) | st.text(max_size=8)
 json_values = st.recursive(
@@ -170,10 +172,6 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "two media": (_add_second_media, "pinterest.media.single_only"),
     "video without cover": (_as_video_without_cover, "pinterest.video.cover_required"),
     "gif image": (lambda p: _as_image(p, mimeType="image/gif"), "pinterest.image.mime_allowed"),
-    "gif image, in capitals": (
-        lambda p: _as_image(p, mimeType="IMAGE/GIF; q=1"),
-        "pinterest.image.mime_allowed",
-    ),
     "image by mediaId": (
         _set(("media",), [{"kind": "image", "mediaId": "4567890123"}]),
         "pinterest.image.media_id_unsupported",
@@ -185,14 +183,6 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "image URL too long for a link": (
         lambda p: _drop_link(_as_image(p)) and _set(("media", "0", "url"), "https://e.com/" + "x" * 2040)(p),
         "pinterest.link.max_length",
-    ),
-    "link host with an underscore": (
-        _set(("options", "pinterest", "destinationUrl"), "https://my_shop.example.com/"),
-        "pinterest.destination_url.http",
-    ),
-    "leap second that is not at a month's end": (
-        _set(("scheduledAt",), "2026-12-01T09:00:60Z"),
-        "post.scheduled_at.rfc3339",
     ),
     "huge image": (lambda p: _as_image(p, sizeBytes=20_000_001), "pinterest.image.size_max"),
     "webm video": (lambda p: _as_video(p, mimeType="video/webm"), "pinterest.video.mime_allowed"),

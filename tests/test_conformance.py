@@ -4,12 +4,15 @@ accepted, what they refuse is refused before anything is sent (issue 10)."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pinrules import (
     FORMATS,
@@ -17,6 +20,9 @@ from pinrules import (
     NetworkSettings,
     OnlinePost,
     Preflight,
+    RuleFileError,
+    explain_text,
+    load_rules,
     online_findings,
     parse_rfc3339,
 )
@@ -158,6 +164,65 @@ class TestMediaTypes:
         assert [code for code, _, _ in found] == (["post.media.hint_mismatch"] if mismatch else [])
 
 
+JPEG_ONLY = """\
+code: house.image.jpeg_only
+severity: error
+phase: static
+summary: Our images are JPEG.
+message: "we publish JPEG images only (got {value})"
+fix: Export the image as JPEG.
+given: /media/*
+when: {path: /kind, equals: image}
+then:
+  any:
+    - {path: /mimeType, exists: false}
+    - {path: /mimeType, media_type_in: [IMAGE/JPEG]}
+examples:
+  pass:
+    - post: {media: [{kind: image, url: "https://cdn.example.com/a.jpg", mimeType: "image/jpeg; q=1"}]}
+  fail:
+    - post: {media: [{kind: image, url: "https://cdn.example.com/a.png", mimeType: image/png}]}
+"""
+
+
+class TestMediaTypeOperator:
+    def test_a_house_rule_can_compare_media_types(self, tmp_path: Path) -> None:
+        """media_type_in in a house rule compares as HTTP does, arguments in any case too."""
+        (tmp_path / "house.image.jpeg_only.yaml").write_text(JPEG_ONLY, encoding="utf-8")
+        preflight = Preflight([tmp_path])
+        hints = ("Image/Jpeg", "image/jpeg;charset=binary", "image/png", "image/jpeg-2000")
+        found = {
+            hint: [
+                d.rule
+                for d in preflight.check(post_with({"kind": "image", "url": IMAGE_URL, "mimeType": hint}))
+            ]
+            for hint in hints
+        }
+        assert {hint: "house.image.jpeg_only" in codes for hint, codes in found.items()} == {
+            "Image/Jpeg": False,
+            "image/jpeg;charset=binary": False,
+            "image/png": True,
+            "image/jpeg-2000": True,
+        }
+
+    def test_its_arguments_must_be_media_types(self, tmp_path: Path) -> None:
+        """An argument that is not type/subtype is a rule-file error at its place."""
+        text = JPEG_ONLY.replace("[IMAGE/JPEG]", "[jpeg]")
+        (tmp_path / "house.image.jpeg_only.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(RuleFileError) as caught:
+            load_rules([tmp_path])
+        assert caught.value.line == 12
+        assert "media_type_in/0: 'jpeg' does not match" in caught.value.message
+
+    def test_explain_says_how_it_compares(self) -> None:
+        """The generated documentation names the types and how they are compared."""
+        rule = next(r for r in load_rules() if r.code == "pinterest.image.mime_allowed")
+        words = (
+            "names one of the media types image/jpeg, image/png, image/webp (in any case, parameters aside)"
+        )
+        assert words in " ".join(explain_text(rule, PREFLIGHT).split())
+
+
 class TestLeapSeconds:
     @pytest.mark.parametrize(
         "text",
@@ -252,6 +317,22 @@ class TestUrlHosts:
     def test_hosts_that_cannot_exist_are_refused(self, url: str) -> None:
         """Empty labels, hyphens at a label's edge, underscores, long labels or names, bad literals."""
         assert not FORMATS["http_url"](url)
+
+    @settings(max_examples=300)
+    @given(host=st.text("ab09-.", min_size=1, max_size=70))
+    def test_names_pass_exactly_when_every_label_is_good(self, host: str) -> None:
+        """A name of letters, digits, hyphens and dots passes exactly when every label has 1-63
+        characters and no hyphen at either end (a final dot allowed), and a name ending in a
+        number is a valid IPv4 address."""
+        bare = host.removesuffix(".")
+        labels = bare.split(".")
+        good = 0 < len(bare) <= 253 and all(0 < len(x) <= 63 and x[0] != "-" and x[-1] != "-" for x in labels)
+        if good and labels[-1].isdigit():
+            try:
+                ipaddress.IPv4Address(bare)
+            except ValueError:
+                good = False
+        assert FORMATS["http_url"](f"http://{host}/x") == good
 
     @pytest.mark.parametrize("url", ["http://./", "http://-/", "http://_/"])
     def test_every_url_rule_checks_the_host(self, url: str) -> None:
