@@ -48,9 +48,10 @@ def existing_store(path: str | None) -> AccountStore | None:
     return AccountStore(location) if location.exists() else None
 
 
-def printable(text: str, limit: int = 300) -> str:
-    """Text that came from outside (a callback's error_description), safe to print: control and
-    format characters (terminal escape sequences, bidirectional overrides) shown as escapes."""
+def _printable(text: str, limit: int = 300) -> str:
+    """Text that came from outside (a callback's error_description, an API's message), safe to
+    print: control and format characters (terminal escape sequences, bidirectional overrides)
+    shown as escapes, and cut at `limit` characters."""
     shown = "".join(
         c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text[:limit]
     )
@@ -81,8 +82,8 @@ async def _connect(args: AccountsArguments) -> Account:
             return _page(400, "this answer does not belong to the connection being made; it was ignored.")
         if "code" not in request.query:
             problem = request.query.get("error_description") or request.query.get("error") or "no code"
-            received.set_exception(UsageError(f"Pinterest did not authorise the app: {printable(problem)}"))
-            return _page(200, f"not connected ({problem}). You can close this page.")
+            received.set_exception(UsageError(f"Pinterest did not authorise the app: {_printable(problem)}"))
+            return _page(200, f"not connected ({problem[:300]}). You can close this page.")
         received.set_result((request.query["code"], state))
         return _page(200, "connected. You can close this page and return to the terminal.")
 
@@ -236,7 +237,7 @@ def unusable_api(error: Unauthorized | ConnectionFailed, base_url: str, fix: str
     """A run that cannot talk to Pinterest at all, said once and as what it is: the token was
     refused (`fix` says what to do), or the API cannot be reached."""
     if isinstance(error, Unauthorized):
-        return UsageError(f"401: the access token was refused ({error.message}); {fix}")
+        return UsageError(f"401: the access token was refused ({_printable(error.message)}); {fix}")
     reason = str(error).removeprefix(f"cannot connect to {base_url}: ")
     return UsageError(
         f"cannot reach the API at {base_url} ({reason}); check --base-url, PINTEREST_API_BASE and the network"
