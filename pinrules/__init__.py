@@ -31,9 +31,10 @@ if TYPE_CHECKING:
     from ._documents import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, ParseError, read_document
     from ._duplicates import duplicate_ids
     from ._engine import Preflight
-    from ._errors import BlockedAddressError, InvalidPointer
+    from ._errors import BlockedAddressError, InvalidPointer, InvalidTime
     from ._files import FileFacts, inspect_file, resolve_media_path
     from ._folders import cache_dir, data_dir, data_file
+    from ._formats import parse_rfc3339
     from ._guard import check_address, why_not_public
     from ._json import parse_json
     from ._lint import FileProblem, LintResult, account_for, find_post_files, lint, read_post_file
@@ -78,6 +79,7 @@ _HOMES = {
     "json_type": "_conditions",
     "TYPE_NAMES": "_conditions",
     "FORMATS": "_conditions",
+    "parse_rfc3339": "_formats",
     "load_accounts": "_accounts",
     "write_atomic": "_atomic",
     "Command": "_commands",
@@ -106,6 +108,7 @@ _HOMES = {
     "data_file": "_folders",
     "BlockedAddressError": "_errors",
     "InvalidPointer": "_errors",
+    "InvalidTime": "_errors",
     "why_not_public": "_guard",
     "FileProblem": "_lint",
     "LintResult": "_lint",
@@ -170,6 +173,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "FileProblem",
     "Finding",
     "InvalidPointer",
+    "InvalidTime",
     "LineIndex",
     "LintAddOn",
     "LintExtension",
@@ -221,6 +225,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "option_group",
     "options_from",
     "parse_json",
+    "parse_rfc3339",
     "parse_yaml",
     "pinterest",
     "probe",

@@ -10,6 +10,7 @@ from typing import Any
 
 from ._documents import ParseError, UnreadableFile, read_document, read_post_bytes
 from ._errors import UsageError
+from ._formats import is_digits
 
 _FIELDS = {"defaultBoardId": str}
 
@@ -41,4 +42,10 @@ def load_accounts(path: str) -> dict[str, dict[str, Any]]:
                 raise UsageError(f"{where}: unknown account setting {name!r}; known: {', '.join(_FIELDS)}")
             if not isinstance(value, expected):
                 raise UsageError(f"{where}: {name!r} of {account_id!r} must be a string")
+            if name == "defaultBoardId" and not is_digits(value):
+                line, column = document.position((account_id, name))
+                raise UsageError(
+                    f"{path}:{line}:{column}: 'defaultBoardId' of {account_id!r} must be a board id, "
+                    f"digits only (got {value!r}); `pinrules boards ACCOUNT` lists an account's boards"
+                )
     return accounts

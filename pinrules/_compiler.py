@@ -40,6 +40,7 @@ from ._conditions import (
     leaves,
 )
 from ._errors import PinrulesError
+from ._formats import media_type
 from ._pointer import MISSING, WILDCARD, Path, is_array_index, located, step
 from ._rule import Rule
 
@@ -93,6 +94,7 @@ class _Writer:
             "_is_number": is_number,
             "_json_equal": json_equal,
             "_json_in": json_in,
+            "_media_type": media_type,
             "_located": located,
         }
         self._names = 0
@@ -387,4 +389,7 @@ def _leaf(writer: _Writer, leaf: Leaf, v: str) -> str:
         return f"(not isinstance({v}, str) or {regex}.search({v}) is not None)"
     if op == "format":
         return f"(not isinstance({v}, str) or {writer.constant(FORMATS[arg])}({v}))"
+    if op == "media_type_in":  # as written, the common case, before the full reading
+        choices = writer.constant(frozenset(arg))
+        return f"(isinstance({v}, str) and ({v} in {choices} or _media_type({v}) in {choices}))"
     raise PinrulesError(f"unknown operator {op!r}")  # the rule schema makes this unreachable

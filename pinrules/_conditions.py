@@ -4,21 +4,19 @@ A condition is a leaf ``{path: P, <operator>: argument}`` (``path`` defaults to 
 itself) or a combination: ``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``.
 
 What a leaf says about a path that leads nowhere is part of its meaning:
-``exists`` answers the question, ``equals`` and ``in`` are false (a missing value is not
-"video"), and the constraints (``type``, lengths, bounds, ``pattern``, ``format``) hold
+``exists`` answers the question, ``equals``, ``in`` and ``media_type_in`` are false (a
+missing value is not "video"), and the constraints (``type``, lengths, bounds, ``pattern``, ``format``) hold
 vacuously, as JSON Schema keywords do: "at most 100 characters" is true of no title.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
+from ._formats import is_digits, is_http_url, is_rfc3339
 from ._pointer import MISSING, Path
 
 OPERATORS = (
@@ -34,6 +32,7 @@ OPERATORS = (
     "format",
     "key_in",
     "types_by_key",
+    "media_type_in",
 )
 COMBINATORS = ("all", "any", "not")
 TYPE_NAMES = ("string", "number", "integer", "boolean", "object", "array", "null")
@@ -83,44 +82,6 @@ def json_equal(left: object, right: object) -> bool:
 
 def json_in(value: object, choices: tuple[object, ...]) -> bool:
     return any(json_equal(value, choice) for choice in choices)
-
-
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII)
-
-
-def is_rfc3339(text: str) -> bool:
-    """An RFC 3339 date-time with an explicit offset ('Z' or '+01:00'), and a real date."""
-    if _RFC3339.fullmatch(text) is None:
-        return False
-    try:
-        datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
-# the common case, settled without urlsplit: a plain host name and no port or user
-_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\x00-\x20\x7f]*)?", re.ASCII)
-
-
-def is_http_url(text: str) -> bool:
-    """An absolute http or https URL with a host and no spaces or control characters."""
-    if _PLAIN_HTTP_URL.fullmatch(text):
-        return True
-    if _URL_FORBIDDEN.search(text):
-        return False
-    try:
-        parts = urlsplit(text)
-        _ = parts.port  # raises ValueError for a port that is not a number in range
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def is_digits(text: str) -> bool:
-    """ASCII digits only (a regex '^[0-9]+$' would also accept a trailing newline)."""
-    return text.isascii() and text.isdigit()
 
 
 FORMATS: dict[str, Callable[[str], bool]] = {
@@ -175,6 +136,8 @@ def parse_condition(data: dict[str, Any]) -> Condition:
         argument = (argument,) if isinstance(argument, str) else tuple(argument)
     elif operator in ("in", "key_in"):
         argument = tuple(argument)
+    elif operator == "media_type_in":
+        argument = tuple(choice.lower() for choice in argument)  # compared as `media_type` names them
     elif operator == "types_by_key":
         argument = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in argument.items()}
     return Leaf(Path.parse(data.get("path", "")), operator, argument)

@@ -79,6 +79,8 @@ def _verb(op: str, arg: Any) -> str:
         return f"is {_json(arg)}"
     if op == "in":
         return "is one of " + ", ".join(_json(choice) for choice in arg)
+    if op == "media_type_in":
+        return "names one of the media types " + ", ".join(arg) + " (in any case, parameters aside)"
     if op in ("min_length", "max_length"):
         return f"has {'at least' if op == 'min_length' else 'at most'} {arg} characters (or items)"
     if op in ("minimum", "maximum"):

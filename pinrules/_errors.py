@@ -6,6 +6,7 @@
     ├── ParseError             a post file is not a readable post document (line, column)
     ├── UnreadableFile         a post file cannot be read: missing, a FIFO, a device, a folder
     ├── InvalidPointer         a JSON pointer that is not RFC 6901 (also a ValueError)
+    ├── InvalidTime            a date-time that is not RFC 3339 with an offset (also a ValueError)
     └── BlockedAddressError    a URL led to an address that is not public (also an OSError,
                                so that HTTP clients report it as a failed connection)
 
@@ -27,6 +28,10 @@ class UsageError(PinrulesError):
 
 class InvalidPointer(PinrulesError, ValueError):
     """A JSON pointer string that does not start with '/'."""
+
+
+class InvalidTime(PinrulesError, ValueError):
+    """A date-time that is not RFC 3339 with an offset, or names a moment that cannot be."""
 
 
 class BlockedAddressError(PinrulesError, OSError):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._conditions import is_http_url
 from ._files import FileFacts, inspect_file, resolve_media_path
+from ._formats import is_http_url, media_type
 from ._network_settings import NetworkSettings
 from ._sniff import describe
 from .pinterest import (
@@ -95,7 +95,8 @@ def _content_findings(target: Target, mime: str | None, size: int | None, where:
         )
     if size is not None and size > limit:
         found.append((f"pinterest.{kind}.size_max", p, f"{where} has {size:,} bytes; the limit is {limit:,}"))
-    if target.mime_hint is not None and mime is not None and target.mime_hint != mime:
+    # a hint names a media type as a header would: any case, parameters aside
+    if target.mime_hint is not None and mime is not None and media_type(target.mime_hint) != mime:
         found.append(
             ("post.media.hint_mismatch", p, f"mimeType says {target.mime_hint} but {where} is {mime}")
         )

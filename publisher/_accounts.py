@@ -156,6 +156,12 @@ class AccountStore:
         return self._db.execute("DELETE FROM accounts WHERE name = ?", (name,)).rowcount > 0
 
     def set_default_board(self, name: str, board_id: str | None) -> Account:
+        """The board the account's posts without a boardId go to (None: no default board)."""
+        if board_id is not None and not (board_id.isascii() and board_id.isdigit()):
+            raise StoreError(
+                f"a default board is a board id, digits only (got {board_id!r}); "
+                f"`pinrules boards {name}` lists the account's boards"
+            )
         account = replace(self.require(name), default_board_id=board_id)
         self.save(account)
         return account

@@ -14,12 +14,12 @@ from ._errors import NoCredentials
 from ._journal import Journal
 from ._publish import Publisher, PublishOptions
 from ._results import PublishResult
-from ._secret import Secret
+from ._secret import Secret, checked_token
 
 
 def token_from_env() -> Secret | None:
     value = os.environ.get("PINTEREST_ACCESS_TOKEN")
-    return Secret(value) if value else None
+    return checked_token(value, "PINTEREST_ACCESS_TOKEN") if value else None
 
 
 async def publish(
@@ -41,7 +41,9 @@ async def publish(
     default: in the user's data folder) claims the post, so that publishing the same post again,
     from any process, returns the same pin; `owner` names the claim.
     """
-    secret = Secret(token) if isinstance(token, str) else token or token_from_env()
+    if isinstance(token, Secret):
+        token = token.reveal()
+    secret = checked_token(token, "the token") if token else token_from_env()
     if secret is None and not (options and options.dry_run):
         raise NoCredentials("no access token: pass token=... or set PINTEREST_ACCESS_TOKEN")
     own_journal = journal is None or isinstance(journal, str | os.PathLike)

@@ -52,6 +52,7 @@ class SandboxArguments:
     port: int = 8765
     token: str | None = None
     files: str | None = None
+    faults: tuple[str, ...] = ()  # ROUTE=KIND[:N] (sandbox.FAULT_USAGE)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import os
 import sys
 import webbrowser
 from dataclasses import dataclass, replace
@@ -15,14 +17,16 @@ from pinrules import Diagnostic, Document, Preflight, UsageError, load_settings,
 from ._accounts import KEY_VARIABLE, Account, AccountStore
 from ._accounts import default_path as account_store_path
 from ._arguments import AccountLintArguments, AccountsArguments, BoardsArguments
-from ._client import PinterestClient
-from ._errors import ReauthRequired
+from ._client import PinterestClient, base_url_from_env
+from ._errors import ConnectionFailed, ReauthRequired, Unauthorized
 from ._oauth import DEFAULT_SCOPES, SECRET_BOARD_SCOPES, OAuthApp, OAuthFlow
 from ._publish import Publisher
 from ._secret import Secret
 from ._tokens import TokenManager
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from ._models import Board
 
 
@@ -44,28 +48,58 @@ def existing_store(path: str | None) -> AccountStore | None:
     return AccountStore(location) if location.exists() else None
 
 
+def _printable(text: str, limit: int = 300) -> str:
+    """Text that came from outside (a callback's error_description, an API's message), safe to
+    print: control and format characters (terminal escape sequences, bidirectional overrides)
+    shown as escapes, and cut at `limit` characters."""
+    shown = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text[:limit]
+    )
+    return shown + ("..." if len(text) > limit else "")
+
+
+def _page(status: int, message: str) -> web.Response:
+    """The small HTML page the browser shows after the consent page sent it back here."""
+    from aiohttp import web  # noqa: PLC0415
+
+    body = f"<!doctype html><title>pinrules</title><p>pinrules: {html.escape(message)}</p>"
+    return web.Response(status=status, text=body, content_type="text/html")
+
+
 async def _connect(args: AccountsArguments) -> Account:
-    """Run the OAuth flow with a callback server on 127.0.0.1 and a free (or given) port."""
+    """Run the OAuth flow with a callback server on 127.0.0.1 and a free (or given) port.
+
+    Only an answer carrying the pending `state` counts: any other request to the callback (a
+    forged or stale link) gets an error page and the connection goes on waiting."""
     from aiohttp import web  # noqa: PLC0415
 
     received: asyncio.Future[tuple[str, str]] = asyncio.get_running_loop().create_future()
+    flow: OAuthFlow | None = None  # made once the port, and so the redirect URI, is known
 
     async def callback(request: web.Request) -> web.Response:
+        state = request.query.get("state", "")
+        if flow is None or received.done() or not flow.is_pending(state):
+            return _page(400, "this answer does not belong to the connection being made; it was ignored.")
         if "code" not in request.query:
             problem = request.query.get("error_description") or request.query.get("error") or "no code"
-            if not received.done():
-                received.set_exception(UsageError(f"Pinterest did not authorise the app: {problem}"))
-            return web.Response(text="pinrules: not connected. You can close this page.")
-        if not received.done():
-            received.set_result((request.query["code"], request.query.get("state", "")))
-        return web.Response(text="pinrules: connected. You can close this page and return to the terminal.")
+            received.set_exception(UsageError(f"Pinterest did not authorise the app: {_printable(problem)}"))
+            return _page(200, f"not connected ({problem[:300]}). You can close this page.")
+        received.set_result((request.query["code"], state))
+        return _page(200, "connected. You can close this page and return to the terminal.")
 
     app = web.Application()
     app.router.add_get("/callback", callback)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", args.port)
-    await site.start()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", args.port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{args.port} for Pinterest's answer "
+            f"({os.strerror(error.errno) if error.errno else error}): "
+            "choose another --port, or leave it out for a free one"
+        ) from None
     port = runner.addresses[0][1]
     try:
         flow = OAuthFlow(oauth_app(f"http://127.0.0.1:{port}/callback", args.base_url))
@@ -192,8 +226,22 @@ class _AccountCheck:
             return asyncio.run(go())
         except ReauthRequired as error:
             raise UsageError(str(error)) from None
+        except (Unauthorized, ConnectionFailed) as error:  # once, not as a finding on every post
+            fix = f"connect it again with `pinrules accounts connect --name {self.account.name}`"
+            raise unusable_api(error, base_url_from_env(self.args.base_url), fix) from None
         finally:
             self.store.close()
+
+
+def unusable_api(error: Unauthorized | ConnectionFailed, base_url: str, fix: str) -> UsageError:
+    """A run that cannot talk to Pinterest at all, said once and as what it is: the token was
+    refused (`fix` says what to do), or the API cannot be reached."""
+    if isinstance(error, Unauthorized):
+        return UsageError(f"401: the access token was refused ({_printable(error.message)}); {fix}")
+    reason = str(error).removeprefix(f"cannot connect to {base_url}: ")
+    return UsageError(
+        f"cannot reach the API at {base_url} ({reason}); check --base-url, PINTEREST_API_BASE and the network"
+    )
 
 
 def account_lint(args: AccountLintArguments, preflight: Preflight) -> _AccountCheck:

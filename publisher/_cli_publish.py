@@ -32,9 +32,9 @@ from pinrules import (
 
 from ._api import token_from_env
 from ._arguments import PublishArguments
-from ._cli_accounts import existing_store, oauth_app, require
-from ._client import PinterestClient
-from ._errors import TokensUnsaved
+from ._cli_accounts import existing_store, oauth_app, require, unusable_api
+from ._client import PinterestClient, base_url_from_env
+from ._errors import ConnectionFailed, TokensUnsaved, Unauthorized
 from ._journal import Journal
 from ._oauth import OAuthFlow
 from ._progress import ProgressBar
@@ -221,6 +221,9 @@ def run_publish(args: PublishArguments) -> int:
 
     try:
         results = asyncio.run(go())
+    except (Unauthorized, ConnectionFailed) as error:  # said once for the run, not per post
+        fix = "check PINTEREST_ACCESS_TOKEN, or connect the account again (`pinrules accounts connect`)"
+        raise unusable_api(error, base_url_from_env(args.base_url), fix) from None
     finally:
         if journal is not None:
             journal.close()

@@ -96,7 +96,7 @@ def _declare_accounts(parser: argparse.ArgumentParser) -> None:
                          help="also ask for " + " and ".join(pinterest.SECRET_BOARD_SCOPES))  # fmt: skip
     connect.add_argument("--no-browser", action="store_true", help="print the URL only")
     connect.add_argument(
-        "--port", type=int, default=0, help="callback port on 127.0.0.1 (default: a free one)"
+        "--port", type=_port, default=0, help="callback port on 127.0.0.1 (default: a free one)"
     )
     actions.add_parser("list", help="list connected accounts", parents=[STORE])
     actions.add_parser("show", help="one account, without its tokens", parents=[STORE]).add_argument(
@@ -112,7 +112,7 @@ def _declare_accounts(parser: argparse.ArgumentParser) -> None:
         "set-default-board", help="the board posts without boardId go to", parents=[STORE]
     )
     default_board.add_argument("name", metavar="NAME")
-    default_board.add_argument("board_id", metavar="BOARD_ID")
+    default_board.add_argument("board_id", metavar="BOARD_ID", type=_board_id)
     actions.add_parser("key", help="print a new key for PINRULES_TOKEN_KEY (tokens encrypted at rest)")
 
 
@@ -153,14 +153,52 @@ def _declare_db(parser: argparse.ArgumentParser) -> None:
                        parents=[DATABASE])  # fmt: skip
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 (a free one) to 65535. (Argument types raise UsageError, which argparse lets
+    through: exit status 2 and one line, as for every other usage error.)"""
+    port = int(text) if text.isascii() and text.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port: a port is a number from 0 (a free one) to 65535 (got {text!r})")
+    return port
+
+
+def _token(text: str) -> str:
+    """An access token that can be sent: no line break, space or control character."""
+    from ._errors import NoCredentials  # noqa: PLC0415 - only when --token is given
+    from ._secret import checked_token  # noqa: PLC0415
+
+    try:
+        checked_token(text, "--token")
+    except NoCredentials as error:
+        raise UsageError(str(error)) from None
+    return text
+
+
+def _board_id(text: str) -> str:
+    """A board id as Pinterest writes it: digits (a board's name is not its id)."""
+    if not (text.isascii() and text.isdigit()):
+        raise UsageError(
+            f"BOARD_ID: a board id is digits only, like 549755885175 (got {text!r}); "
+            "`pinrules boards ACCOUNT` lists an account's boards with their ids"
+        )
+    return text
+
+
 def _declare_boards(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="ACCOUNT")
 
 
 def _declare_sandbox(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: a free one)")
-    parser.add_argument("--token", help="the access token to accept (default: a random one, printed)")
+    parser.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument(
+        "--token", type=_token, help="the access token to accept (default: a random one, printed)"
+    )
     parser.add_argument("--files", metavar="DIR", help="serve DIR at /files/ (cover images for demos)")
+    parser.add_argument(
+        "--fault", dest="faults", action="append", default=[], metavar="ROUTE=KIND[:N]",
+        help='make ROUTE fail (N times): KIND is status:CODE, slow:SECONDS, drop_before or drop_after, '
+        'e.g. "POST /v5/pins=status:503:2"',
+    )  # fmt: skip
 
 
 def _publish(namespace: argparse.Namespace) -> int:

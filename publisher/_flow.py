@@ -27,6 +27,7 @@ _WHERE = {
     "pinterest.image.size_max": _MEDIA,
     "post.media.path_readable": _PATH,
     "post.media.path_outside": _PATH,
+    "pinterest.video.status_unreadable": _MEDIA,
 }
 
 

@@ -72,6 +72,10 @@ class _States:
         self.pending[state] = self.clock() + STATE_LIFETIME
         return state
 
+    def is_pending(self, state: str) -> bool:
+        expires = self.pending.get(state)
+        return expires is not None and self.clock() <= expires
+
     def take(self, state: str) -> bool:
         expires = self.pending.pop(state, None)
         return expires is not None and self.clock() <= expires
@@ -92,6 +96,11 @@ class OAuthFlow:
             "state": self._states.new(),
         }
         return f"{self.app.authorize_url}?{urlencode(query)}"
+
+    def is_pending(self, state: str) -> bool:
+        """Whether `state` is one this flow handed out, not yet used and not expired: an answer
+        at the redirect URI with any other state is not the one being waited for."""
+        return self._states.is_pending(state)
 
     async def complete(self, code: str, state: str, name: str) -> Account:
         """Check `state`, exchange the code, and pin the account to its Pinterest user."""

@@ -17,7 +17,6 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,22 @@ from pinrules import (
     matches,
     media_outside_findings,
     online_findings,
+    parse_rfc3339,
     pinterest,
     to_pointer,
 )
 
 from ._claims import ClaimOutcome, PublishJournal, content_hash, fingerprint, post_key
 from ._client import PinterestClient
-from ._errors import JournalError, NotFound, PinterestError, ReauthRequired, TokensUnsaved
+from ._errors import (
+    ConnectionFailed,
+    JournalError,
+    NotFound,
+    PinterestError,
+    ReauthRequired,
+    TokensUnsaved,
+    Unauthorized,
+)
 from ._flow import FlowError, Pointer, step_failed
 from ._image import image_source
 from ._media_file import open_media
@@ -125,6 +133,8 @@ class Publisher:
             await self._publish(
                 result, post, account=account, base_dir=base_dir, document=document, owner=owner or self.owner
             )
+        except (Unauthorized, ConnectionFailed):
+            raise  # the token or the API, not this post (the board lookup lets them through): said once
         except Exception as error:  # the error boundary: one post's surprise is its own result
             log.debug("publishing %s failed unexpectedly", result.file or result.post_id, exc_info=True)
             sent = result.status is Status.UNKNOWN
@@ -304,8 +314,8 @@ class Publisher:
         where = _BOARD
         try:
             board = await self.client.get_board(board_id)
-        except ReauthRequired:
-            raise
+        except (ReauthRequired, Unauthorized, ConnectionFailed):
+            raise  # the token or the API, not this board: the command says so once per run
         except NotFound:
             return [
                 ("pinterest.board.exists", where, f"board {board_id} does not exist or is not this account's")
@@ -318,7 +328,7 @@ class Publisher:
         if (
             board.privacy == "SECRET"
             and self.account_scopes is not None
-            and "pins:read_secret" not in self.account_scopes
+            and not pinterest.may_pin_to_secret_boards(self.account_scopes)
         ):
             message = f"board {board_id} is secret and the account was connected without pins:read_secret"
             return [("pinterest.board.secret_scope", where, message)]
@@ -364,7 +374,7 @@ def _due_at(post: dict[str, Any]) -> float | None:
     when = post.get("scheduledAt")
     if not isinstance(when, str):
         return None
-    return datetime.fromisoformat(when.upper().replace("Z", "+00:00")).timestamp()
+    return parse_rfc3339(when).timestamp()
 
 
 def _planned_video(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:

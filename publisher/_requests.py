@@ -8,6 +8,8 @@ from typing import Any
 
 from pinrules import pinterest, resolve_media_path
 
+from ._errors import PublisherError
+
 
 @dataclass(frozen=True)
 class PinPlan:
@@ -27,6 +29,8 @@ def plan(post: dict[str, Any], base_dir: Path, default_board: str | None = None)
     options = pinterest.pinterest_options(post)
     source = next(s for s in ("url", "path", "mediaId") if s in item)
     value = item[source]
+    if source == "mediaId" and item["kind"] != "video":  # Pinterest uploads only videos: never a path
+        raise PublisherError(f"an image cannot be published by mediaId ({value!r}): give it by url or path")
     if source == "path":
         value = str(resolve_media_path(value, base_dir))
     given = [(pin_field, post.get(name)) for name, pin_field in pinterest.POST_FIELDS.items()]

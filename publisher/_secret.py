@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ._errors import NotPicklable
+import re
+
+from ._errors import NoCredentials, NotPicklable
 
 
 class Secret:
@@ -29,3 +31,18 @@ class Secret:
 
     def __reduce__(self) -> tuple[object, ...]:
         raise NotPicklable("a Secret cannot be pickled")
+
+
+# what an OAuth bearer token is made of (RFC 6750 b64token): no space, line break or control
+# character can reach the Authorization header
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*", re.ASCII)
+
+
+def checked_token(value: str, where: str) -> Secret:
+    """`value` as a token, or NoCredentials saying what is wrong with it (never showing it)."""
+    if _BEARER_TOKEN.fullmatch(value) is None:
+        raise NoCredentials(
+            f"{where} is not an access token: it holds a line break, a space or another character "
+            "tokens never have; copy the token again"
+        )
+    return Secret(value)

@@ -17,7 +17,7 @@ from ._accounts import AccountStore
 from ._api import token_from_env
 from ._claims import PublishJournal
 from ._client import PinterestClient
-from ._errors import NoCredentials
+from ._errors import ConnectionFailed, NoCredentials, Unauthorized
 from ._oauth import OAuthApp, OAuthFlow
 from ._publish import Publisher, PublishOptions
 from ._results import PublishResult, Status
@@ -73,7 +73,14 @@ class Senders:
 
     async def send(self, post: dict[str, Any], account: str | None, folder: Path, owner: str) -> Outcome:
         publisher, defaults = self._publisher(account)
-        result = await publisher.publish(post, account=defaults, base_dir=folder, owner=owner)
+        try:
+            result = await publisher.publish(post, account=defaults, base_dir=folder, owner=owner)
+        except ConnectionFailed as error:  # the API is out of reach: nothing was sent, try later
+            problem = self.preflight.diagnose("pinterest.api.unavailable", str(error)).to_dict()
+            return Outcome(PostState.SCHEDULED, diagnostics=(problem,))
+        except Unauthorized as error:  # the token is refused: the account must be connected again
+            problem = self.preflight.diagnose("pinterest.account.reauth_required", str(error)).to_dict()
+            return Outcome(PostState.FAILED, diagnostics=(problem,))
         return outcome_of(result, self.journal.now())
 
     async def close(self) -> None:

@@ -91,8 +91,10 @@ async def _wait_for_processing(client: PinterestClient, media_id: str, settings:
         try:
             media = await client.get_media(media_id)
         except PinterestError as error:
-            raise step_failed(
-                error, "pinterest.video.transcode_failed", "the media status could not be read"
+            raise step_failed(  # nothing is known about the video itself: not a transcode failure
+                error,
+                "pinterest.video.status_unreadable",
+                f"the processing status of media {media_id} could not be read",
             ) from None
         if settings.progress:
             settings.progress(f"processing ({media.status})", 0, None)

@@ -4,10 +4,14 @@ It enforces the official field limits and id patterns (request bodies are valida
 the schemas of Pinterest's OpenAPI description), moves uploaded media through registered,
 processing and succeeded (or failed, for files that are not video), and injects faults on
 demand: error statuses with Retry-After, slow answers, dropped connections, slow or failed
-processing. Faults are set from Python (`SandboxState.faults`) or over HTTP:
+processing. Faults are set from Python (`SandboxState.faults`), on the command line, or over HTTP:
 
+    pinrules sandbox --fault "POST /v5/pins=status:503:2" --fault "POST /v5/pins=drop_after"
     POST /_sandbox/faults {"route": "POST /v5/pins", "kind": "status", "status": 429, "retry_after": 1}
     GET  /_sandbox/pins    every pin, for people
+
+`pinrules sandbox` also registers a demo OAuth app and prints its credentials, so that
+`pinrules accounts connect` can be tried end to end: the stand-in's consent page approves at once.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import base64
 import binascii
 import itertools
 import json
+import os
 import secrets
 import sys
 import time
@@ -29,7 +34,7 @@ from typing import Any
 import jsonschema
 from aiohttp import BodyPartReader, web
 
-from pinrules import SNIFF_BYTES, UsageError, pinterest, sniff
+from pinrules import SNIFF_BYTES, UsageError, did_you_mean, pinterest, sniff
 
 from ._arguments import SandboxArguments
 
@@ -44,6 +49,20 @@ class Fault:
     retry_after: float | None = None
     message: str = "Injected fault"
     seconds: float = 0.0
+
+
+# --fault KIND[:ARG][:N]: the kinds, and what their argument is (None: they take none)
+FAULT_KINDS: dict[str, str | None] = {
+    "status": "CODE",
+    "slow": "SECONDS",
+    "drop_before": None,
+    "drop_after": None,
+}
+FAULT_USAGE = (
+    "--fault takes ROUTE=KIND[:N], KIND one of status:CODE (an error answer, 400-599), "
+    "slow:SECONDS (a late answer), drop_before (hang up, nothing done), drop_after (done, then "
+    'hang up); :N repeats it N times. Example: --fault "POST /v5/pins=status:503:2"'
+)
 
 
 @dataclass
@@ -104,6 +123,53 @@ class SandboxState:
 
     def add_board(self, user_id: str, board_id: str, name: str, privacy: str = "PUBLIC") -> None:
         self.boards[board_id] = {"id": board_id, "name": name, "privacy": privacy, "owner": user_id}
+
+
+def parse_fault(text: str, routes: tuple[str, ...]) -> tuple[str, Fault, int]:
+    """A --fault value, ROUTE=KIND[:N] (see FAULT_USAGE), as the route, the fault and how many
+    times it happens; UsageError naming what is wrong, the kinds, and the routes when it is the route."""
+    route, equals, spec = text.rpartition("=")
+    route = " ".join(route.split())
+    if not equals or not route:
+        raise UsageError(f"--fault {text!r}: write ROUTE=KIND. {FAULT_USAGE}")
+    if route not in routes:
+        close = did_you_mean(route, routes)
+        hint = f"did you mean {close!r}?" if close else "routes: " + ", ".join(routes)
+        raise UsageError(f"--fault {text!r}: the stand-in has no route {route!r}; {hint}")
+    kind, *rest = spec.split(":")
+    if kind not in FAULT_KINDS:
+        raise UsageError(f"--fault {text!r}: unknown kind {kind!r}. {FAULT_USAGE}")
+    argument_name = FAULT_KINDS[kind]
+    if argument_name is not None and not rest:
+        raise UsageError(
+            f"--fault {text!r}: {kind} needs its {argument_name} ({kind}:{argument_name}). {FAULT_USAGE}"
+        )
+    argument, counts = (rest[0], rest[1:]) if argument_name is not None else ("", rest)
+    fault = Fault(kind)
+    try:
+        if kind == "status":
+            fault.status = int(argument)
+            if not 400 <= fault.status <= 599:
+                raise ValueError
+        elif kind == "slow":
+            fault.seconds = float(argument)
+            if not 0 <= fault.seconds < 3600:
+                raise ValueError
+        times = int(counts[0]) if counts else 1
+        if len(counts) > 1 or times < 1:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"--fault {text!r}: cannot read {spec!r}. {FAULT_USAGE}") from None
+    return route, fault, times
+
+
+def routes(app: web.Application) -> tuple[str, ...]:
+    """Every route of the stand-in as faults name them: 'POST /v5/pins' (HEAD aside: pinrules
+    never sends one)."""
+    found = (
+        f"{r.method} {r.resource.canonical}" for r in app.router.routes() if r.resource and r.method != "HEAD"
+    )
+    return tuple(dict.fromkeys(found))
 
 
 def demo_state(token: str) -> SandboxState:
@@ -502,19 +568,35 @@ async def serve(state: SandboxState, port: int, ready: Any = None) -> None:
         await runner.cleanup()
 
 
+DEMO_APP_ID = "1500000001"  # the demo OAuth app's id; its secret is new on every start
+
+
 def run_sandbox(args: SandboxArguments) -> int:
     """`pinrules sandbox`: serve until Ctrl-C, after printing how to point pinrules at it."""
     token = args.token or f"sandbox-{secrets.token_hex(8)}"
     state = demo_state(token)
+    app_secret = f"sandbox-app-secret-{secrets.token_hex(8)}"
+    state.apps[DEMO_APP_ID] = app_secret
     if args.files:
         state.files = Path(args.files).resolve()
+    known = routes(make_app(state))
+    for text in args.faults:
+        route, fault, times = parse_fault(text, known)
+        state.faults.add(route, fault, times)
 
     def announce(port: int) -> None:
         base = f"http://127.0.0.1:{port}"
+        faults = "".join(f"Fault waiting: {text}\n" for text in args.faults)
         sys.stdout.write(
             f"Pinterest stand-in on {base}/v5 (boards 549755885175 public, 549755885176 secret)\n"
+            f"Publish with its token:\n"
             f"  export PINTEREST_API_BASE={base}/v5\n"
             f"  export PINTEREST_ACCESS_TOKEN={token}   # a sandbox token, valid only here\n"
+            f"Connect an account (the stand-in's consent page approves at once):\n"
+            f"  export PINTEREST_API_BASE={base}/v5 PINTEREST_OAUTH_URL={base}/oauth/\n"
+            f"  export PINTEREST_APP_ID={DEMO_APP_ID} PINTEREST_APP_SECRET={app_secret}\n"
+            f"  pinrules accounts connect --name sandbox --no-browser\n"
+            f"{faults}Ctrl-C stops it.\n"
         )
         sys.stdout.flush()
 
@@ -523,5 +605,6 @@ def run_sandbox(args: SandboxArguments) -> int:
     except KeyboardInterrupt:
         return 0
     except OSError as error:
-        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {reason}; choose another --port") from None
     return 0

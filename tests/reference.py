@@ -111,6 +111,11 @@ def holds(condition: dict[str, Any], subject: Any, key: Any, post: Any, account:
         return not missing and _same(value, arg)
     if op == "in":
         return not missing and any(_same(value, choice) for choice in arg)
+    if op == "media_type_in":  # the type/subtype before any parameter, in any case
+        if missing or not isinstance(value, str) or not value.isascii():
+            return False
+        essence = value.split(";", 1)[0].strip(" \t").lower()
+        return essence in [choice.lower() for choice in arg]
     if op == "key_in":
         return not isinstance(key, str) or key in arg
     if op == "types_by_key":

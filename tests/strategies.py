@@ -22,7 +22,9 @@ scalars = (
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
-    | st.sampled_from([*VOCABULARY, "image/png", "video/mp4", "https://a.example/x.jpg"])
+    | st.sampled_from(
+        [*VOCABULARY, "image/png", "video/mp4", "https://a.example/x.jpg", "Video/MP4; codecs=x"]
+    )
 )
 keys = st.sampled_from(VOCABULARY) | st.text(max_size=8)
 json_values = st.recursive(
@@ -51,15 +53,25 @@ rfc3339 = st.builds(
 @st.composite
 def media_items(draw: st.DrawFn, kind: str) -> dict[str, Any]:
     item: dict[str, Any] = {"kind": kind}
-    source = draw(st.sampled_from(["url", "path", "mediaId"]))
+    # Pinterest uploads only videos: an image's mediaId is an error for now
+    source = draw(st.sampled_from(["url", "path", "mediaId"] if kind == "video" else ["url", "path"]))
     item[source] = {"url": draw(http_urls), "path": "clip.bin", "mediaId": draw(digits)}[source]
     if draw(st.booleans()):
         allowed = ["image/jpeg", "image/png", "image/webp"] if kind == "image" else [
             "video/mp4", "video/quicktime", "video/x-m4v"]  # fmt: skip
-        item["mimeType"] = draw(st.sampled_from(allowed))
+        item["mimeType"] = draw(st.sampled_from(allowed).flatmap(_as_written))
     if draw(st.booleans()):
         item["sizeBytes"] = draw(st.integers(0, 20_000_000 if kind == "image" else 2_000_000_000))
     return item
+
+
+def _as_written(media_type: str) -> st.SearchStrategy[str]:
+    """A media type as people write it: in any case, perhaps with parameters."""
+    return st.builds(
+        "{}{}".format,
+        st.sampled_from([media_type, media_type.upper(), media_type.title()]),
+        st.sampled_from(["", "; charset=binary", ' ; codecs="avc1"', ";"]),
+    )
 
 
 @st.composite
@@ -133,6 +145,11 @@ def _as_video(post: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return post
 
 
+def _drop_link(post: dict[str, Any]) -> dict[str, Any]:
+    _pin(post).pop("destinationUrl", None)
+    return post
+
+
 def _add_second_media(post: dict[str, Any]) -> dict[str, Any]:
     post["media"].append(copy.deepcopy(post["media"][0]))
     return post
@@ -155,6 +172,18 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     "two media": (_add_second_media, "pinterest.media.single_only"),
     "video without cover": (_as_video_without_cover, "pinterest.video.cover_required"),
     "gif image": (lambda p: _as_image(p, mimeType="image/gif"), "pinterest.image.mime_allowed"),
+    "image by mediaId": (
+        _set(("media",), [{"kind": "image", "mediaId": "4567890123"}]),
+        "pinterest.image.media_id_unsupported",
+    ),
+    "video mediaId that is a file name": (
+        lambda p: _as_video(p) and _set(("media", "0"), {"kind": "video", "mediaId": "clip.mp4"})(p),
+        "pinterest.video.media_id_digits",
+    ),
+    "image URL too long for a link": (
+        lambda p: _drop_link(_as_image(p)) and _set(("media", "0", "url"), "https://e.com/" + "x" * 2040)(p),
+        "pinterest.link.max_length",
+    ),
     "huge image": (lambda p: _as_image(p, sizeBytes=20_000_001), "pinterest.image.size_max"),
     "webm video": (lambda p: _as_video(p, mimeType="video/webm"), "pinterest.video.mime_allowed"),
     "huge video": (lambda p: _as_video(p, sizeBytes=2_000_000_001), "pinterest.video.size_max"),

@@ -41,6 +41,7 @@ from publisher import (
 from publisher.sandbox import SandboxState, demo_state, make_app
 
 from .helpers import LOCAL
+from .media import image
 from .media_server import ServerThread
 
 APP_ID, APP_SECRET = "1234567", "app-secret-9f8e7d"
@@ -468,10 +469,11 @@ class TestLintWithAnAccount:
             "PINTEREST_API_BASE": stand.api,
         }
         (tmp_path / "posts").mkdir()
+        (tmp_path / "posts" / "soup.png").write_bytes(image("PNG"))  # a local file: no URL to fetch
         for name, board in (("default", None), ("missing", "999"), ("secret", "549755885176")):
             pinterest = f'"boardId": "{board}"' if board else ""
             (tmp_path / "posts" / f"{name}.json").write_text(
-                '{"media": [{"kind": "image", "mediaId": "1"}],\n'
+                '{"media": [{"kind": "image", "path": "soup.png"}],\n'
                 f' "options": {{"pinterest": {{{pinterest}}}}}}}\n'
             )
         base = [

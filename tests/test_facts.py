@@ -62,6 +62,47 @@ class TestAgainstTheOfficialDescription:
         assert properties["board_id"]["pattern"] == properties["board_section_id"]["pattern"] == r"^\d+$"
         assert _rule_argument("pinterest.board.id_digits", "format") == "digits"
 
+    def test_video_media_ids_are_digits(self) -> None:
+        """A video pin's media_id is '^\\d+$' in the description, as the rule says."""
+        assert SCHEMAS["PinMediaSourceVideoID"]["properties"]["media_id"]["pattern"] == r"^\d+$"
+        assert _rule_argument("pinterest.video.media_id_digits", "format") == "digits"
+
+    def test_only_videos_are_uploaded(self) -> None:
+        """POST /media registers videos only: an image mediaId has nothing to name, as the rule says."""
+        assert SCHEMAS["MediaUploadType"]["enum"] == ["video"]
+        assert "pinterest.image.media_id_unsupported" in RULES
+
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("post", "/pins"),
+            ("post", "/media"),
+            ("get", "/media/{media_id}"),
+            ("get", "/boards/{board_id}"),
+            ("get", "/boards/{board_id}/pins"),
+            ("get", "/boards"),
+            ("get", "/user_account"),
+        ],
+    )
+    def test_publish_scopes_cover_every_call_publishing_makes(self, method: str, path: str) -> None:
+        """A connected account holds every scope each call of the publisher needs."""
+        (required,) = [
+            s["pinterest_oauth2"]
+            for s in OPENAPI["paths"][path][method]["security"]
+            if "pinterest_oauth2" in s
+        ]
+        assert set(required) <= set(pinterest.PUBLISH_SCOPES)
+
+    def test_secret_board_scopes_are_the_official_ones_and_the_reference_name_is_accepted(self) -> None:
+        """--secret-boards asks for the official secret scopes, which include the reference's
+        pins:read_secret; either pin scope passes the secret-board check."""
+        assert {"boards:read_secret", "pins:write_secret", "pins:read_secret"} <= set(
+            pinterest.SECRET_BOARD_SCOPES
+        )
+        assert pinterest.may_pin_to_secret_boards(("pins:read_secret",))
+        assert pinterest.may_pin_to_secret_boards(("boards:read_secret", "pins:write_secret"))
+        assert not pinterest.may_pin_to_secret_boards(pinterest.PUBLISH_SCOPES)
+
     def test_scopes_exist(self) -> None:
         """Every scope pinrules asks for is one the description defines."""
         flows = OPENAPI["components"]["securitySchemes"]["pinterest_oauth2"]["flows"]
@@ -79,8 +120,9 @@ class TestAgainstTheRuleFiles:
             ("pinterest.destination_url.max_length", "max_length", pinterest.LINK_MAX_CHARACTERS),
             ("pinterest.image.size_max", "maximum", pinterest.IMAGE_MAX_BYTES),
             ("pinterest.video.size_max", "maximum", pinterest.VIDEO_MAX_BYTES),
-            ("pinterest.image.mime_allowed", "in", list(pinterest.IMAGE_TYPES)),
-            ("pinterest.video.mime_allowed", "in", list(pinterest.VIDEO_TYPES)),
+            ("pinterest.link.max_length", "max_length", pinterest.LINK_MAX_CHARACTERS),
+            ("pinterest.image.mime_allowed", "media_type_in", list(pinterest.IMAGE_TYPES)),
+            ("pinterest.video.mime_allowed", "media_type_in", list(pinterest.VIDEO_TYPES)),
         ],
     )
     def test_rule_states_the_fact(self, code: str, operator: str, fact: object) -> None:

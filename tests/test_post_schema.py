@@ -45,8 +45,14 @@ def test_generated_valid_posts_are_schema_valid(post: object) -> None:
         {"media": [{"kind": "image", "url": "https://a.example/x.jpg"}], "boardID": "1"},
         {"media": [{"kind": "video", "url": "https://a.example/x.mp4", "path": "x.mp4"}]},
         {"media": [{"kind": "image", "url": "https://a.example/x.jpg"}], "title": "x" * 101},
+        {"media": [{"kind": "image", "mediaId": "4567890123"}]},
+        {"media": [{"kind": "video", "mediaId": "clip.mp4"}]},
+        {"media": [{"kind": "image", "url": "http://./x.jpg"}]},
+        {"media": [{"kind": "image", "url": "https://my_cdn.example.com/x.jpg"}]},
+        {"media": [{"kind": "image", "url": "https://a.example/x.jpg", "mimeType": "image/gif"}]},
     ],
 )
 def test_schema_refuses_what_the_rules_refuse(post: object) -> None:
-    """Typos, two sources and long titles are invalid in editors as well."""
+    """Typos, two sources, long titles, an image by mediaId, a video mediaId that is not Pinterest's,
+    impossible hosts and other media types are invalid in editors as well."""
     assert list(VALIDATOR.iter_errors(post)) != []

@@ -81,6 +81,7 @@ def test_publish_codes_are_documented_in_the_publish_phase() -> None:
         "pinterest.video.upload_failed",
         "pinterest.video.transcode_failed",
         "pinterest.video.transcode_timeout",
+        "pinterest.video.status_unreadable",
         "pinterest.pin.create_failed",
         "pinterest.pin.create_unconfirmed",
         "pinterest.account.reauth_required",
