@@ -11,6 +11,11 @@
     online-cache-ttl = 0                  # seconds URL answers are reused across runs
     app-id = "1234567"                    # the Pinterest app for `pinrules accounts` (the secret:
                                           # PINTEREST_APP_SECRET, never a file)
+    exclude = [".*", "node_modules"]      # globs; replaces the default list (see `_exclude`)
+    extend-exclude = ["drafts", "old/*"]  # globs added to it (with a slash: relative to this file)
+    respect-gitignore = true              # skip what git ignores, inside a git work tree
+    force-exclude = false                 # exclude files named on the command line too
+    max-findings-per-file = 100           # then one post.findings.truncated diagnostic; 0: no cap
 
     [tool.pinrules.severity]              # overrides, by code or prefix
     "pinterest.image.size_max" = "warning"
@@ -19,31 +24,39 @@
     "drafts/*" = ["pinterest.board.required"]
 
 Command-line flags win over the file. A bad file is a UsageError naming the file, the key and
-what is allowed.
+what is allowed. Each setting remembers where its value came from (`--show-settings`).
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._errors import UsageError
+from ._exclude import DEFAULT_EXCLUDE, Exclusion
 
 SEVERITIES = ("error", "warning", "info")
-_LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs")
+MAX_FINDINGS_PER_FILE = 100
+_LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs", "exclude", "extend-exclude")
+_BOOLEAN_KEYS = ("allow-private-network", "respect-gitignore", "force-exclude")
 _KNOWN = (
     *_LIST_KEYS,
+    *_BOOLEAN_KEYS,
     "accounts",
     "fail-on",
     "severity",
     "per-file-ignores",
-    "allow-private-network",
     "online-cache-ttl",
     "app-id",
+    "max-findings-per-file",
 )
+DEFAULT = "default"
 
 
 @dataclass
@@ -59,14 +72,55 @@ class Settings:
     allow_private_network: bool = False
     online_cache_ttl: float = 0.0
     app_id: str | None = None  # the Pinterest app (its secret only ever from the environment)
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    max_findings_per_file: int = MAX_FINDINGS_PER_FILE
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
+    # where each setting's value came from: the settings file or a flag ("default" when
+    # neither); and which values of list settings were given by flags (errors name the flag,
+    # and their path globs start at the working folder rather than at the settings file)
+    origins: dict[str, str] = field(default_factory=dict)
+    flag_values: dict[str, set[str]] = field(default_factory=dict)
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, DEFAULT)
+
+    def set_by(self, key: str, origin: str) -> None:
+        """Record that `key` was set (or extended) by `origin` (a flag, or the file)."""
+        known = self.origins.get(key)
+        self.origins[key] = origin if known in (None, DEFAULT, origin) else f"{known}, then {origin}"
+
+    def where(self, key: str, value: str) -> str:
+        """Where one value of a list setting came from, as an error message names it."""
+        flag = "--" + key
+        if value in self.flag_values.get(key, set()) or self.source is None:
+            return flag
+        return f"{self.source}: [tool.pinrules] {key}"
+
+    def exclusion(self, extra: Iterable[str] = ()) -> Exclusion:
+        """The files to leave out: the exclude globs (path globs from the settings file start at
+        its folder, those of flags at the working folder), plus `extra` exact paths."""
+        names: list[str] = []
+        paths: list[str] = []
+        for key in ("exclude", "extend-exclude"):
+            for pattern in getattr(self, key.replace("-", "_")):
+                flagged = pattern in self.flag_values.get(key, set())
+                found = Exclusion.from_patterns([pattern], Path.cwd() if flagged else self.root)
+                names += found.names
+                paths += found.paths
+        exact = {os.path.abspath(path) for path in extra}
+        return Exclusion(names, paths, exact, self.force_exclude, self.respect_gitignore)
 
     def ignored_in(self, file: str) -> list[str]:
         """Codes and prefixes ignored for one file by per-file-ignores."""
+        if not self.per_file_ignores:
+            return []  # the usual case, and asked for every file
         path = Path(file).resolve()
         try:
-            relative = PurePosixPath(path.relative_to(self.root.resolve())).as_posix()
+            relative = PurePosixPath(path.relative_to(self._resolved_root)).as_posix()
         except ValueError:
             relative = Path(file).as_posix()
         return [
@@ -75,6 +129,10 @@ class Settings:
             if fnmatch(relative, pattern) or fnmatch(path.name, pattern)
             for code in codes
         ]
+
+    @cached_property
+    def _resolved_root(self) -> Path:
+        return self.root.resolve()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -124,6 +182,8 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
     root = path.resolve().parent
     settings = Settings(root=root, source=str(path))
     for key, value in table.items():
+        if key in _KNOWN:
+            settings.set_by(key, str(path))
         if key == "app-secret":
             raise _fail(
                 path, key, "keep the app secret out of files that go into git: set PINTEREST_APP_SECRET"
@@ -140,10 +200,14 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
             if value not in ("error", "warning"):
                 raise _fail(path, key, f'must be "error" or "warning" (got {value!r})')
             settings.fail_on = value
-        elif key == "allow-private-network":
+        elif key in _BOOLEAN_KEYS:
             if not isinstance(value, bool):
                 raise _fail(path, key, "must be true or false")
-            settings.allow_private_network = value
+            setattr(settings, key.replace("-", "_"), value)
+        elif key == "max-findings-per-file":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise _fail(path, key, "must be a whole number, 0 for no limit")
+            settings.max_findings_per_file = value
         elif key == "app-id":
             if not isinstance(value, str | int) or isinstance(value, bool):
                 raise _fail(path, key, "must be your Pinterest app's id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -37,8 +38,8 @@ INFO = Diagnostic("house.note", Severity.INFO, "a note", "Nothing.", "/x", "b.ya
 
 class TestRegistry:
     def test_every_documented_format_is_registered(self) -> None:
-        """The four formats of the CLI each have a reporter class."""
-        assert sorted(REPORTER_BY_NAME) == ["github", "json", "sarif", "text"]
+        """The six formats of the CLI each have a reporter class."""
+        assert sorted(REPORTER_BY_NAME) == ["github", "gitlab", "json", "junit", "sarif", "text"]
 
 
 class TestText:
@@ -49,8 +50,7 @@ class TestText:
             "posts/tart, v2.json:3:3: error pinterest.title.max_length "
             "'title' must be at most 100 characters (got 103)",
             "    fix: Shorten the title to 100 characters or fewer; put the rest in the text.",
-            "a.yaml:1:1: warning house.alt no alt text",
-            "at all",
+            "a.yaml:1:1: warning house.alt no alt text\\x0aat all",  # a line break cannot forge a line
             "    fix: Add it: 100%.",
             "1 error, 1 warning in 2 of 2 files.",
         ]
@@ -116,8 +116,12 @@ class TestGithub:
 def test_empty_results_render(name: str, preflight: Preflight, tmp_path: Path) -> None:
     """No findings is a valid document in every format (empty list, empty log, no commands)."""
     text = REPORTER_BY_NAME[name]().render(_result(), preflight.rules)
-    expected = {"text": "2 files checked: no problems.\n", "json": "[]\n", "github": ""}
+    expected = {"text": "2 files checked: no problems.\n", "json": "[]\n", "github": "", "gitlab": "[]\n"}
     if name == "sarif":
         assert json.loads(text)["runs"][0]["results"] == []
+    elif name == "junit":
+        root = ElementTree.fromstring(text)
+        assert [case.get("name") for case in root.iter("testcase")] == ["2 files checked"]
+        assert root.find(".//failure") is None
     else:
         assert text == expected[name]

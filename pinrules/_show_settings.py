@@ -1,0 +1,54 @@
+"""`pinrules lint --show-settings`: the resolved settings, each with where it came from.
+
+Printed as TOML that could go back into `[tool.pinrules]`, each line commented with its origin:
+the settings file, a flag, or the default.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._config import Settings
+from ._escape import visible
+
+# (key, attribute) in the order of the README's settings table
+_SHOWN = (
+    ("select", "select"),
+    ("extend-select", "extend_select"),
+    ("ignore", "ignore"),
+    ("severity", "severity"),
+    ("per-file-ignores", "per_file_ignores"),
+    ("rules-dirs", "rules_dirs"),
+    ("accounts", "accounts"),
+    ("fail-on", "fail_on"),
+    ("exclude", "exclude"),
+    ("extend-exclude", "extend_exclude"),
+    ("respect-gitignore", "respect_gitignore"),
+    ("force-exclude", "force_exclude"),
+    ("max-findings-per-file", "max_findings_per_file"),
+    ("allow-private-network", "allow_private_network"),
+    ("online-cache-ttl", "online_cache_ttl"),
+    ("app-id", "app_id"),
+)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _row(key: str, value: Any) -> str:
+    return f"# {key} is not set" if value is None else f"{key} = {_toml(value)}"
+
+
+def show_settings(settings: Settings) -> str:
+    source = settings.source or "none found (defaults, and flags)"
+    lines = [f"# settings file: {source}", "[tool.pinrules]"]
+    rows = [(_row(key, getattr(settings, name)), settings.origin(key)) for key, name in _SHOWN]
+    width = max(len(row) for row, _ in rows)
+    lines += [f"{row:<{width}}  # {origin}" for row, origin in rows]
+    return "".join(visible(line) + "\n" for line in lines)
