@@ -53,7 +53,7 @@ def measure(
         capture_output=True,
         cwd=cwd,
         env=env,
-        preexec_fn=limit,  # noqa: PLW1509 - only setrlimit: safe before exec
+        preexec_fn=limit,  # only setrlimit: safe between fork and exec
         check=False,
     )
     stderr = done.stderr.decode("utf-8", "replace")

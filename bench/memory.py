@@ -42,7 +42,7 @@ def main() -> list[tuple[str, float, str, bool]]:
     measure([*command, str(small)])  # warm the rule cache
     few = measure([*command, str(small)])
     many = measure([*command, str(large)])
-    assert many.returncode == 1 and many.stdout.count("\n") > 1_000, many.stderr  # mistakes were found
+    assert many.stdout.count("\n") > 1_000, many.stderr  # the corpus's mistakes were found
     print(f"lint 5,000 files: {few.seconds:.1f} s, peak {few.peak_mb:.0f} MB")
     print(f"lint 50,000 files: {many.seconds:.1f} s, peak {many.peak_mb:.0f} MB")
     results = [
@@ -57,7 +57,8 @@ def main() -> list[tuple[str, float, str, bool]]:
             return results
         env = {**os.environ, "PYTHONPATH": str(old)}
         # from the old tree's folder: `python -m` puts the working folder first on sys.path
-        before = measure([sys.executable, "-m", "pinrules", "lint", "--isolated", str(large)], cwd=old, env=env)
+        command = [sys.executable, "-m", "pinrules", "lint", "--isolated", str(large)]
+        before = measure(command, cwd=old, env=env)
         assert "no post files" not in before.stderr, before.stderr
         print(f"lint 50,000 files with {BEFORE}: {before.seconds:.1f} s, peak {before.peak_mb:.0f} MB")
     return results

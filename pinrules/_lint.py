@@ -204,7 +204,7 @@ def _check(
     preflight: Preflight,
     document: Document,
     silenced: _Silenced,
-    fields: frozenset[str],
+    fields: tuple[str, ...],
     *,
     accounts: dict[str, dict[str, Any]] | None,
     fallback: dict[str, Any] | None,
@@ -219,9 +219,7 @@ def _check(
         )
         found += silenced.keep([diagnostic] if diagnostic else [])
     if not _looks_like_a_post(document.value, fields):
-        message = (
-            f"none of the post fields ({', '.join(sorted(fields))}): this file does not look like a post"
-        )
+        message = f"none of the post fields ({', '.join(fields)}): this file does not look like a post"
         diagnostic = preflight.file_diagnostic(NOT_A_POST, message, document.name)
         if diagnostic is not None and not silenced.drops(NOT_A_POST, 1):
             return [*found, diagnostic]
@@ -239,15 +237,15 @@ def _check(
     return found + preflight.check_document(document, account, drop=drop, limit=max_findings or None)
 
 
-def post_fields(preflight: Preflight) -> frozenset[str]:
-    """The fields of a post, as post.unknown_field knows them (empty without that rule)."""
+def post_fields(preflight: Preflight) -> tuple[str, ...]:
+    """The fields of a post, as post.unknown_field knows them (none without that rule)."""
     rule = preflight.rule("post.unknown_field")
-    return frozenset(rule.names) - {"$schema"} if rule is not None else frozenset()
+    return tuple(name for name in rule.names if name != "$schema") if rule is not None else ()
 
 
-def _looks_like_a_post(value: Any, fields: frozenset[str]) -> bool:
+def _looks_like_a_post(value: Any, fields: tuple[str, ...]) -> bool:
     """Anything but a mapping that has none of a post's fields (a package.json, a CI file)."""
-    if not isinstance(value, dict) or not value or not fields or not fields.isdisjoint(value):
+    if not isinstance(value, dict) or not value or not fields or any(field in value for field in fields):
         return True  # not a mapping, or an empty one: the post rules say what is missing
     schema = value.get("$schema")
     return isinstance(schema, str) and POST_SCHEMA.search(schema) is not None

@@ -45,8 +45,9 @@ def unknown_code_hint(pattern: str, codes: Iterable[str]) -> str | None:
     codes = tuple(codes)
     if any(matches(code, pattern) for code in codes):
         return None
-    close = close_matches(pattern, _prefixes(codes))
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    close = [repr(c) for c in close_matches(pattern, _prefixes(codes))]
+    listed = " or ".join(close) if len(close) < 3 else f"{', '.join(close[:-1])} or {close[-1]}"
+    hint = f"; did you mean {listed}?" if close else ""
     return f"no rule has the code or prefix {pattern!r}{hint} (`pinrules rules` lists them)"
 
 

@@ -33,11 +33,15 @@ _SHOWN = (
 )
 
 
+_ALIGN = 40
+
+
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+        items = ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items())
+        return "{ " + items + " }" if items else "{}"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -49,6 +53,6 @@ def show_settings(settings: Settings) -> str:
     source = settings.source or "none found (defaults, and flags)"
     lines = [f"# settings file: {source}", "[tool.pinrules]"]
     rows = [(_row(key, getattr(settings, name)), settings.origin(key)) for key, name in _SHOWN]
-    width = max(len(row) for row, _ in rows)
+    width = max(len(row) for row, _ in rows if len(row) <= _ALIGN)  # a long list is not aligned to
     lines += [f"{row:<{width}}  # {origin}" for row, origin in rows]
     return "".join(visible(line) + "\n" for line in lines)
