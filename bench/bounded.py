@@ -47,6 +47,8 @@ def _cases(work: Path) -> list[tuple[str, list[str], bytes | None]]:
     for name, pattern in (("words", r"^(\w+\s?)*$"), ("overlap", "^(a|aa)+$")):
         (work / name).mkdir()
         (work / name / "house.title.words.yaml").write_text(HOUSE_RULE.replace("PATTERN", pattern))
+    comments = work / "comments.yaml"
+    comments.write_text("".join(f"k{n}: 1  # pinrules: ignore[nope{n}]\n" for n in range(40_000)))
     big_input = b'{"title": "' + b"x" * 11_000_000 + b'"}'
     return [
         ("JSON, 90,000 unknown keys", [str(keys)], None),
@@ -54,6 +56,7 @@ def _cases(work: Path) -> list[tuple[str, list[str], bytes | None]]:
         ("JSON, 45,000 media items", [str(media)], None),
         ("house rule ^(\\w+\\s?)*$, 29-char title", ["--rules-dir", str(work / "words"), str(title)], None),
         ("house rule ^(a|aa)+$ (times out)", ["--rules-dir", str(work / "overlap"), str(slow)], None),
+        ("YAML, 40,000 unknown codes in comments", [str(comments)], None),
         ("11 MB on standard input", ["-"], big_input),
     ]
 

@@ -103,16 +103,15 @@ class Settings:
     def exclusion(self, extra: Iterable[str] = ()) -> Exclusion:
         """The files to leave out: the exclude globs (path globs from the settings file start at
         its folder, those of flags at the working folder), plus `extra` exact paths."""
-        names: list[str] = []
-        paths: list[str] = []
-        for key in ("exclude", "extend-exclude"):
-            for pattern in getattr(self, key.replace("-", "_")):
-                flagged = pattern in self.flag_values.get(key, set())
-                found = Exclusion.from_patterns([pattern], Path.cwd() if flagged else self.root)
-                names += found.names
-                paths += found.paths
+        globs = [
+            (glob, Path.cwd() if glob in self.flag_values.get(key, set()) else self.root)
+            for key in ("exclude", "extend-exclude")
+            for glob in getattr(self, key.replace("-", "_"))
+        ]
         exact = {os.path.abspath(path) for path in extra}
-        return Exclusion(names, paths, exact, self.force_exclude, self.respect_gitignore)
+        return Exclusion.of_globs(
+            globs, exact, force=self.force_exclude, respect_gitignore=self.respect_gitignore
+        )
 
     def ignored_in(self, file: str) -> list[str]:
         """Codes and prefixes ignored for one file by per-file-ignores."""

@@ -101,18 +101,17 @@ class Exclusion:
         self._paths = _one_regex(self.paths)
 
     @classmethod
-    def from_patterns(cls, patterns: Iterable[str], base: Path, **options: object) -> Exclusion:
-        """Name globs kept as they are, path globs anchored at `base`."""
+    def of_globs(cls, globs: Iterable[tuple[str, Path]], exact: set[str], *, force: bool,
+                 respect_gitignore: bool) -> Exclusion:  # fmt: skip
+        """From (glob, folder) pairs: a glob with a slash is anchored at its folder."""
         names, paths = [], []
-        for pattern in patterns:
-            text = pattern.strip().removeprefix("./").rstrip("/")
-            if not text:
-                continue
+        for glob, base in globs:
+            text = glob.strip().removeprefix("./").rstrip("/")
             if "/" in text:
                 paths.append(os.path.join(os.path.abspath(base), text))
-            else:
+            elif text:
                 names.append(text)
-        return cls(names, paths, **options)  # type: ignore[arg-type]
+        return cls(names, paths, exact, force, respect_gitignore)
 
     def excludes(self, path: str, name: str) -> bool:
         """Whether the file or folder at `path` (absolute), called `name`, is excluded."""

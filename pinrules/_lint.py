@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._diagnostic import Diagnostic
-from ._documents import Document, ParseError, read_document
-from ._engine import Preflight
+from ._diagnostic import Diagnostic, make_diagnostic
+from ._documents import Document, Format, ParseError, read_document
+from ._engine import TRUNCATED, Preflight
 from ._errors import UsageError
 from ._exclude import Exclusion, Ignored, git_ignored, walk
 from ._places import Places
 from ._post_input import read_bounded
 from ._selection import matches
-from ._suppress import Suppressions, key_pointer, suppressions
+from ._suppress import Suppressions, key_pointer, known_codes, suppressions
 
 if TYPE_CHECKING:
     from ._command_run import LintAddOn
@@ -89,7 +89,8 @@ def read_post_file(name: str) -> Document | FileProblem:
     return parse_post(name, data)
 
 
-def parse_post(name: str, data: bytes, fmt: Any = None) -> Document | FileProblem:
+def parse_post(name: str, data: bytes, fmt: Format | None = None) -> Document | FileProblem:
+    """`read_document`, with its ParseError as the file's problem."""
     try:
         return read_document(name, data, fmt)
     except ParseError as error:
@@ -156,7 +157,7 @@ def lint(
     static findings of one file (then one post.findings.truncated diagnostic counts the rest).
     """
     result = LintResult()
-    codes = tuple(rule.code for rule in preflight.all_rules)
+    known = known_codes(rule.code for rule in preflight.all_rules)
     fields = post_fields(preflight)
     pending: list[_Online] = []
     later: dict[str, _Silenced] = {}  # for the add-ons' diagnostics, files that silence some
@@ -168,7 +169,7 @@ def lint(
             reader = document.diagnostic(preflight)
             result.diagnostics += silenced.keep([reader] if reader else [])
             continue
-        silenced.inline = suppressions(document, codes)
+        silenced.inline = suppressions(document, known, report=max_findings or 100)
         result.diagnostics += _check(
             preflight,
             document,
@@ -218,6 +219,10 @@ def _check(
             UNKNOWN_SUPPRESSION, message, document.name, unknown.line, unknown.column
         )
         found += silenced.keep([diagnostic] if diagnostic else [])
+    notice = preflight.companion(TRUNCATED) if silenced.inline.unreported and found else None
+    if notice is not None:
+        message = f"and {silenced.inline.unreported:,} more unknown codes in suppression comments not shown"
+        found.append(make_diagnostic(notice, message, file=document.name, line=found[-1].line, column=1))
     if not _looks_like_a_post(document.value, fields):
         message = f"none of the post fields ({', '.join(fields)}): this file does not look like a post"
         diagnostic = preflight.file_diagnostic(NOT_A_POST, message, document.name)

@@ -117,7 +117,7 @@ def lint_command(
     which turn their own options into typed ones."""
     from ._accounts import load_accounts  # noqa: PLC0415
     from ._baseline import apply_baseline, read_baseline, write_baseline  # noqa: PLC0415
-    from ._lint import find_post_files, lint  # noqa: PLC0415
+    from ._lint import find_post_files, lint, read_post_file  # noqa: PLC0415
 
     settings = lint_settings(options)
     if options.show_settings:
@@ -130,7 +130,7 @@ def lint_command(
         p for p in (settings.accounts, options.baseline, options.write_baseline, *settings.rules_dirs) if p
     ]
     exclusion = settings.exclusion(own)
-    read = None
+    read: Callable[[str], Document | FileProblem] = read_post_file
     if options.paths == (STDIN,):
         name = options.stdin_filename or STDIN_NAME
         excluded = options.stdin_filename is not None and exclusion.force
@@ -161,7 +161,7 @@ def lint_command(
     fallback = next((a.defaults for a in addons if a.defaults), None)
     result = lint(
         files, preflight, accounts, ignored_in=settings.ignored_in, online=online, fallback=fallback,
-        addons=addons, max_findings=settings.max_findings_per_file, **({"read": read} if read else {}),
+        addons=addons, max_findings=settings.max_findings_per_file, read=read,
     )  # fmt: skip
     if options.write_baseline:
         count = write_baseline(options.write_baseline, result.diagnostics)

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from ._ci_reports import gitlab_issues, junit_xml
 from ._diagnostic import Diagnostic
 from ._escape import decoded_name, file_name, json_dumps, visible
 from ._lint import LintResult
 from ._rule import Rule
-from ._sarif import sarif_log
 
 _COLOR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;34m"}
 _CODE, _BOLD, _RESET = "\x1b[36m", "\x1b[1m", "\x1b[0m"
@@ -106,6 +104,8 @@ class SarifReporter(Reporter):
     """SARIF 2.1.0, for GitHub code scanning and editors: every rule described, 1-based regions."""
 
     def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        from ._sarif import sarif_log  # noqa: PLC0415 - each format loads what it needs
+
         return json_dumps(sarif_log(result.diagnostics, rules)) + "\n"
 
 
@@ -138,6 +138,8 @@ class JunitReporter(Reporter):
     """JUnit XML, for the test reports of CI servers: one failing test case per finding."""
 
     def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        from ._ci_reports import junit_xml  # noqa: PLC0415 - xml.etree only for this format
+
         return junit_xml(result.diagnostics, result.files)
 
 
@@ -145,6 +147,8 @@ class GitlabReporter(Reporter):
     """GitLab Code Quality: a JSON array of issues for merge requests."""
 
     def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        from ._ci_reports import gitlab_issues  # noqa: PLC0415
+
         return json_dumps(gitlab_issues(result.diagnostics)) + "\n"
 
 

@@ -9,7 +9,8 @@ part of the value. JSON has no comments: per-file-ignores and baselines serve th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ class Suppressions:
 
     by_line: dict[int, tuple[str, ...]] = field(default_factory=dict)
     unknown: list[UnknownCode] = field(default_factory=list)
+    unreported: int = 0  # unknown codes past the ones reported
 
     def __bool__(self) -> bool:
         return bool(self.by_line)
@@ -59,8 +61,16 @@ def key_pointer(pointer: Pointer) -> Pointer:
     return pointer[:end]
 
 
-def suppressions(document: Document, codes: Sequence[str]) -> Suppressions:
-    """The suppression comments of a YAML document; codes that name no rule are `unknown`."""
+def known_codes(codes: Iterable[str]) -> frozenset[str]:
+    """What a suppression may name: every code, every prefix of one, and ALL."""
+    return frozenset(
+        {"ALL", *(".".join(code.split(".")[:n]) for code in codes for n in range(1, code.count(".") + 2))}
+    )
+
+
+def suppressions(document: Document, known: frozenset[str], *, report: int = 100) -> Suppressions:
+    """The suppression comments of a YAML document (`known`: see `known_codes`). Codes that
+    name no rule are `unknown`: the first `report` of them, with a hint each."""
     found = Suppressions()
     text = document.text
     if document.format != "yaml" or _MARKER not in text:
@@ -68,24 +78,28 @@ def suppressions(document: Document, codes: Sequence[str]) -> Suppressions:
     candidates = list(_COMMENT.finditer(text))
     if not candidates:
         return found
-    strings = _scalar_spans(text)
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    spans = _scalar_spans(text)  # in text order, not overlapping
+    span_starts = [start for start, _ in spans]
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    hints: dict[str, str] = {}
     for match in candidates:
-        if any(start <= match.start() < end for start, end in strings):
+        inside = bisect_right(span_starts, match.start()) - 1
+        if inside >= 0 and match.start() < spans[inside][1]:
             continue  # inside a string value, not a comment
-        line = text.count("\n", 0, match.start()) + 1
+        line = bisect_right(line_starts, match.start(1))
+        column = match.start(1) - line_starts[line - 1] + 1
         listed: list[str] = []
-        offset = match.start(1)
         for part in match.group(1).split(","):
             code = part.strip()
-            if code:
-                column = offset + part.index(code) - starts[line - 1] + 1
-                hint = unknown_code_hint(code, codes)
-                if hint is None:
-                    listed.append(code)
-                else:
-                    found.unknown.append(UnknownCode(code, hint, line, column))
-            offset += len(part) + 1
+            if code in known:
+                listed.append(code)
+            elif code and len(found.unknown) >= report:
+                found.unreported += 1
+            elif code:
+                if code not in hints:
+                    hints[code] = unknown_code_hint(code, known) or ""
+                found.unknown.append(UnknownCode(code, hints[code], line, column + part.index(code)))
+            column += len(part) + 1
         if listed:
             found.by_line[line] = (*found.by_line.get(line, ()), *listed)
     return found

@@ -72,6 +72,17 @@ class TestManyFindings:
         assert result.stdout.count("\n    fix: ") == 101
         assert result.peak_mb < LIMIT_MB
 
+    def test_40000_unknown_codes_in_suppression_comments(self, tmp_path: Path) -> None:
+        """Unknown codes in comments are warnings up to the cap, then one notice counts the rest."""
+        lines = [f"k{n}: 1  # pinrules: ignore[nope{n}]" for n in range(40_000)]
+        name = write(tmp_path / "comments.yaml", "\n".join(lines) + "\n")
+        result = run_bounded("lint", "--format", "json", name, memory_mb=MEMORY_MB)
+        codes = [d["rule"] for d in _diagnostics(result.stdout)]
+        assert codes.count("post.suppression.unknown_code") == 100
+        (notice,) = [d for d in _diagnostics(result.stdout) if d["rule"] == "post.findings.truncated"]
+        assert notice["message"] == "and 39,900 more unknown codes in suppression comments not shown"
+        assert result.peak_mb < LIMIT_MB
+
 
 HOUSE_RULE = """\
 code: house.title.words
