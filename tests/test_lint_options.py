@@ -226,3 +226,14 @@ class TestInlineSuppression:
         """In JSON the same text is a string value: nothing is silenced."""
         post = write(tmp_path / "post.json", {**GOOD, "title": 5, "text": "# pinrules: ignore[post]"})
         assert "post.field.type" in run("lint", post).stdout
+
+    def test_online_findings_are_placed_and_silenced_too(self, tmp_path: Path) -> None:
+        """The files phase reports after every file was let go: at the value's line, and a
+        comment there silences it as it would a static finding."""
+        text = "media:\n  - kind: image\n    path: missing.jpg{comment}\n"
+        text += "options: {{pinterest: {{boardId: '1'}}}}\n"
+        post = write(tmp_path / "post.yaml", text.format(comment=""))
+        found = json.loads(run("lint", "--isolated", "--online", "--format", "json", post).stdout)
+        assert [(d["rule"], d["line"], d["column"]) for d in found] == [("post.media.path_readable", 3, 5)]
+        write(post, text.format(comment="  # pinrules: ignore[post.media.path_readable]"))
+        assert run("lint", "--isolated", "--online", post).returncode == 0
