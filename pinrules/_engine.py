@@ -168,12 +168,13 @@ class Preflight:
         """Findings dropped and capped first (by code and severity: cheap), and only the kept
         ones placed and written out."""
         rules = self._static
+        timeout = self.companion(PATTERN_TIMEOUT)
         kept = []
         for finding in findings:
             index, _, pointer, value, _ = finding
-            code = PATTERN_TIMEOUT if value is TIMED_OUT else rules[index].code
-            if drop is None or not drop(code, pointer):
-                kept.append((_SEVERITY_RANK[rules[index].severity], code, finding))
+            rule = timeout if value is TIMED_OUT and timeout is not None else rules[index]
+            if drop is None or not drop(rule.code, pointer):
+                kept.append((_SEVERITY_RANK[rule.severity], rule.code, finding))
         hidden = []
         if limit is not None and len(kept) > limit:
             # the most severe first, then as found: by rule, and in file order within a rule
