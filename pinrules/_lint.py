@@ -61,7 +61,7 @@ def find_post_files(paths: Iterable[str], exclusion: Exclusion | None = None) ->
             found += walk(name, exclusion, ignored)
         elif not (exclusion.force and (exclusion.excludes_named(name, Path.cwd()) or ignored.covers(name))):
             found.append(name)
-    return list(dict.fromkeys(found))  # a file named twice is linted once
+    return found if len(paths) == 1 else list(dict.fromkeys(found))  # a file named twice: linted once
 
 
 @dataclass(frozen=True)
