@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ._online import Finding, OnlinePost, online_findings
     from ._option_groups import ACCOUNTS_FILE, PRIVATE_NETWORK, RULE_OPTIONS, SELECTION_OPTIONS
     from ._options import RuleOptions, SelectionOptions, build_preflight, resolve_settings
+    from ._places import Places
     from ._pointer import is_array_index, located, split_pointer, to_pointer
     from ._reporters import REPORTER_BY_NAME
     from ._rule import Example, Rule
@@ -133,6 +134,7 @@ _HOMES = {
     "SelectionOptions": "_options",
     "build_preflight": "_options",
     "resolve_settings": "_options",
+    "Places": "_places",
     "is_array_index": "_pointer",
     "split_pointer": "_pointer",
     "to_pointer": "_pointer",
@@ -184,6 +186,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "ParseError",
     "Parser",
     "PinrulesError",
+    "Places",
     "Preflight",
     "PureYamlLoader",
     "Rule",

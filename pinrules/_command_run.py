@@ -14,14 +14,21 @@ T = TypeVar("T")
 
 
 class LintAddOn(Protocol):
-    """What another package adds to one `pinrules lint` run (the publisher: an account)."""
+    """What another package adds to one `pinrules lint` run (the publisher: an account).
+
+    A run keeps no parsed file after its diagnostics are made (memory stays flat in the number
+    of files): `collect` sees each file that parsed, while it is at hand, and keeps only what
+    `check` will need (a board id and a `Places` for the pointers it may report, say)."""
 
     @property
     def defaults(self) -> dict[str, Any] | None:
         """Account defaults for posts that name no account of the accounts file."""
 
-    def check(self, documents: list[Document]) -> list[Diagnostic]:
-        """More diagnostics for the files that parsed."""
+    def collect(self, document: Document) -> None:
+        """Take what `check` needs from one file that parsed."""
+
+    def check(self) -> list[Diagnostic]:
+        """More diagnostics, once every file was read."""
 
 
 def options_from(cls: type[T], namespace: argparse.Namespace) -> T:

@@ -14,13 +14,17 @@ code except through ``repr()``: path tokens and codes enter as ``repr()`` litera
 ``int()``, and every other value (strings, numbers, regexes, sets) as a named constant.
 The source is registered with `linecache`, so tracebacks and debuggers show its lines, and
 `pinrules rules --show-compiled` prints it.
+
+A `pattern` comes from a rule file and may backtrack for ever (``(a|aa)+$`` on a long run of a's). It
+runs on the `regex` engine (which avoids much of the backtracking) with a time limit; a rule
+whose pattern times out on a value reports `TIMED_OUT` there instead of a verdict, and the run
+goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import linecache
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -46,6 +50,17 @@ from ._rule import Rule
 
 Finding = tuple[int, int, tuple[str | int, ...], Any, str | int | None]
 CompiledRules = Callable[[Any, Any], list[Finding]]
+PATTERN_TIMEOUT_SECONDS = 0.1  # per value: a sane pattern takes microseconds
+
+
+class _TimedOut:
+    """The reported value of a finding whose rule's pattern ran out of time."""
+
+    def __repr__(self) -> str:
+        return "TIMED_OUT"
+
+
+TIMED_OUT: Any = _TimedOut()
 
 # exact Python types that certainly satisfy a JSON type name (floats are left to the full test)
 _FAST_TYPES: dict[str, tuple[type, ...]] = {
@@ -96,6 +111,8 @@ class _Writer:
             "_json_in": json_in,
             "_media_type": media_type,
             "_located": located,
+            "_TIMED_OUT": TIMED_OUT,
+            "_PATTERN_TIMEOUT": PATTERN_TIMEOUT_SECONDS,
         }
         self._names = 0
 
@@ -264,10 +281,27 @@ def _hoist_lookups(writer: _Writer, node: _Node, subject: _Subject, depth: int) 
 def _compile_check(writer: _Writer, check: _Check, subject: _Subject, depth: int) -> None:
     index, given_index, rule = check
     assert rule.then is not None
+    start = len(writer.lines)
+    timed = any(leaf.operator == "pattern" for leaf in [*leaves(rule.when), *leaves(rule.then)])
+    if timed:  # only rules with a pattern pay for the try (and it costs nothing until it raises)
+        writer.emit(depth, "try:")
+        depth += 1
     when = "True" if rule.when is None else _condition(writer, depth, rule.when, subject)
     then = _condition(writer, depth, rule.then, subject)
     if when == "False" or then == "True":
+        del writer.lines[start:]
         return  # settled when compiling: this rule cannot fire here
+    pointer = "(" + "".join(f"{p}, " for p in subject.pointer) + ")"
+    _compile_verdict(writer, check, subject, depth, when=when, then=then)
+    if timed:
+        writer.emit(depth - 1, "except TimeoutError:")
+        writer.emit(depth, f"add(({index}, {given_index}, {pointer}, _TIMED_OUT, None))")
+
+
+def _compile_verdict(
+    writer: _Writer, check: _Check, subject: _Subject, depth: int, *, when: str, then: str
+) -> None:
+    index, given_index, rule = check
     writer.emit(depth, f"# rule {rule.code!r}")
     if when != "True":
         writer.emit(depth, f"if {when}:")
@@ -385,8 +419,10 @@ def _leaf(writer: _Writer, leaf: Leaf, v: str) -> str:
         compare = ">=" if op == "minimum" else "<="
         return f"(not _is_number({v}) or {v} {compare} {writer.constant(arg)})"
     if op == "pattern":
-        regex = writer.constant(re.compile(arg))
-        return f"(not isinstance({v}, str) or {regex}.search({v}) is not None)"
+        import regex  # noqa: PLC0415 - only rule sets with patterns pay for its import
+
+        compiled = writer.constant(regex.compile(arg))
+        return f"(not isinstance({v}, str) or {compiled}.search({v}, timeout=_PATTERN_TIMEOUT) is not None)"
     if op == "format":
         return f"(not isinstance({v}, str) or {writer.constant(FORMATS[arg])}({v}))"
     if op == "media_type_in":  # as written, the common case, before the full reading

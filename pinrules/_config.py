@@ -15,6 +15,11 @@
     media-folders = ["../photos"]         # media paths may also lead here (relative to this file)
     publish-deadline = 3600               # seconds a `pinrules publish` run may take in all
     max-retry-after = 60                  # a longer Retry-After ends the attempt, rate limited
+    exclude = [".*", "node_modules"]      # globs; replaces the default list (see `_exclude`)
+    extend-exclude = ["drafts", "old/*"]  # globs added to it (with a slash: relative to this file)
+    respect-gitignore = true              # skip what git ignores, inside a git work tree
+    force-exclude = false                 # exclude files named on the command line too
+    max-findings-per-file = 100           # then one post.findings.truncated diagnostic; 0: no cap
 
     [tool.pinrules.severity]              # overrides, by code or prefix
     "pinterest.image.size_max" = "warning"
@@ -23,36 +28,43 @@
     "drafts/*" = ["pinterest.board.required"]
 
 Command-line flags win over the file. A bad file is a UsageError naming the file, the key and
-what is allowed.
+what is allowed. Each setting remembers where its value came from (`--show-settings`).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._documents import UnreadableFile, read_post_bytes
 from ._errors import UsageError
+from ._exclude import DEFAULT_EXCLUDE, Exclusion
 
 SEVERITIES = ("error", "warning", "info")
-_LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs", "media-folders")
+MAX_FINDINGS_PER_FILE = 100
+_LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs", "exclude", "extend-exclude", "media-folders")
 _SECONDS_KEYS = ("publish-deadline", "max-retry-after")
-_KNOWN = (
+_BOOLEAN_KEYS = ("allow-private-network", "respect-gitignore", "force-exclude")
+SETTING_KEYS = (  # in the order --show-settings lists them
     *_LIST_KEYS,
+    *_BOOLEAN_KEYS,
     "accounts",
     "fail-on",
     "severity",
     "per-file-ignores",
-    "allow-private-network",
     "online-cache-ttl",
     "app-id",
     "database",
     *_SECONDS_KEYS,
+    "max-findings-per-file",
 )
+DEFAULT = "default"
 
 
 @dataclass
@@ -72,14 +84,54 @@ class Settings:
     media_folders: list[str] = field(default_factory=list)  # besides the post's folder and the project
     publish_deadline: float | None = None  # seconds
     max_retry_after: float | None = None  # seconds
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    max_findings_per_file: int = MAX_FINDINGS_PER_FILE
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
+    # where each setting's value came from: the settings file or a flag ("default" when
+    # neither); and which values of list settings were given by flags (errors name the flag,
+    # and their path globs start at the working folder rather than at the settings file)
+    origins: dict[str, str] = field(default_factory=dict)
+    flag_values: dict[str, set[str]] = field(default_factory=dict)
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, DEFAULT)
+
+    def set_by(self, key: str, origin: str) -> None:
+        """Record that `key` was set (or extended) by `origin` (a flag, or the file)."""
+        known = self.origins.get(key)
+        self.origins[key] = origin if known in (None, DEFAULT, origin) else f"{known}, then {origin}"
+
+    def where(self, key: str, value: str) -> str:
+        """Where one value of a list setting came from, as an error message names it."""
+        flag = "--" + key
+        if value in self.flag_values.get(key, set()) or self.source is None:
+            return flag
+        return f"{self.source}: [tool.pinrules] {key}"
+
+    def exclusion(self, extra: Iterable[str] = ()) -> Exclusion:
+        """The files to leave out: the exclude globs (path globs from the settings file start at
+        its folder, those of flags at the working folder), plus `extra` exact paths."""
+        globs = [
+            (glob, Path.cwd() if glob in self.flag_values.get(key, set()) else self.root)
+            for key in ("exclude", "extend-exclude")
+            for glob in getattr(self, key.replace("-", "_"))
+        ]
+        exact = {os.path.abspath(path) for path in extra}
+        return Exclusion.of_globs(
+            globs, exact, force=self.force_exclude, respect_gitignore=self.respect_gitignore
+        )
 
     def ignored_in(self, file: str) -> list[str]:
         """Codes and prefixes ignored for one file by per-file-ignores."""
+        if not self.per_file_ignores:
+            return []  # the usual case, and asked for every file
         path = Path(file).resolve()
         try:
-            relative = PurePosixPath(path.relative_to(self.root.resolve())).as_posix()
+            relative = PurePosixPath(path.relative_to(self._resolved_root)).as_posix()
         except ValueError:
             relative = Path(file).as_posix()
         return [
@@ -88,6 +140,10 @@ class Settings:
             if fnmatch(relative, pattern) or fnmatch(path.name, pattern)
             for code in codes
         ]
+
+    @cached_property
+    def _resolved_root(self) -> Path:
+        return self.root.resolve()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -125,6 +181,9 @@ def load_settings(config: str | None = None, start: Path | None = None) -> Setti
     return _settings(table, path)
 
 
+Check = Callable[[Path, str, Any], Any]  # a setting's value, checked, or a UsageError
+
+
 def _fail(path: Path, key: str, problem: str) -> UsageError:
     return UsageError(f"{path}: [tool.pinrules] {key}: {problem}")
 
@@ -135,6 +194,87 @@ def _string_list(path: Path, key: str, value: Any) -> list[str]:
     return value
 
 
+def _choice(*choices: str) -> Check:
+    def check(path: Path, key: str, value: Any) -> Any:
+        if value not in choices:
+            named = " or ".join(f'"{choice}"' for choice in choices)
+            raise _fail(path, key, f"must be {named} (got {value!r})")
+        return value
+
+    return check
+
+
+def _boolean(path: Path, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(path, key, "must be true or false")
+    return value
+
+
+def _seconds(*, zero: bool) -> Check:
+    def check(path: Path, key: str, value: Any) -> float:
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or value < 0
+            or (value == 0 and not zero)
+        ):
+            raise _fail(path, key, "must be a number of seconds, " + ("0 or more" if zero else "more than 0"))
+        return float(value)
+
+    return check
+
+
+def _whole(path: Path, key: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _fail(path, key, "must be a whole number, 0 for no limit")
+    return value
+
+
+def _text(problem: str, *, starts: tuple[str, ...] = ()) -> Check:
+    def check(path: Path, key: str, value: Any) -> str:
+        if not isinstance(value, str) or (starts and not value.startswith(starts)):
+            raise _fail(path, key, problem)
+        return value
+
+    return check
+
+
+def _app_id(path: Path, key: str, value: Any) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise _fail(path, key, "must be your Pinterest app's id")
+    return str(value)
+
+
+def _severities(path: Path, key: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
+        raise _fail(path, key, 'must map codes or prefixes to "error", "warning" or "info"')
+    return dict(value)
+
+
+def _ignores(path: Path, key: str, value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise _fail(path, key, "must map globs to lists of codes")
+    return {glob: _string_list(path, f"{key}.{glob}", codes) for glob, codes in value.items()}
+
+
+# each key's check; the value it returns goes to the attribute of the key's name
+_CHECKS: dict[str, Check] = {
+    **dict.fromkeys(_LIST_KEYS, _string_list),
+    **dict.fromkeys(_BOOLEAN_KEYS, _boolean),
+    **dict.fromkeys(_SECONDS_KEYS, _seconds(zero=False)),
+    "accounts": _text("must be a path to an accounts file"),
+    "fail-on": _choice("error", "warning"),
+    "max-findings-per-file": _whole,
+    "app-id": _app_id,
+    "database": _text(
+        'must be "postgresql://..." or "sqlite:FOLDER"', starts=("postgresql://", "postgres://", "sqlite:")
+    ),
+    "online-cache-ttl": _seconds(zero=True),
+    "severity": _severities,
+    "per-file-ignores": _ignores,
+}
+
+
 def _settings(table: dict[str, Any], path: Path) -> Settings:
     root = path.resolve().parent
     settings = Settings(root=root, source=str(path))
@@ -143,50 +283,13 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
             raise _fail(
                 path, key, "keep the app secret out of files that go into git: set PINTEREST_APP_SECRET"
             )
-        if key not in _KNOWN:
-            raise _fail(path, key, f"unknown setting; known: {', '.join(_KNOWN)}")
-        if key in _LIST_KEYS:
-            setattr(settings, key.replace("-", "_"), _string_list(path, key, value))
-        elif key == "accounts":
-            if not isinstance(value, str):
-                raise _fail(path, key, "must be a path to an accounts file")
-            settings.accounts = str(root / value)
-        elif key == "fail-on":
-            if value not in ("error", "warning"):
-                raise _fail(path, key, f'must be "error" or "warning" (got {value!r})')
-            settings.fail_on = value
-        elif key == "allow-private-network":
-            if not isinstance(value, bool):
-                raise _fail(path, key, "must be true or false")
-            settings.allow_private_network = value
-        elif key == "app-id":
-            if not isinstance(value, str | int) or isinstance(value, bool):
-                raise _fail(path, key, "must be your Pinterest app's id")
-            settings.app_id = str(value)
-        elif key == "database":
-            if not isinstance(value, str) or not value.startswith(
-                ("postgresql://", "postgres://", "sqlite:")
-            ):
-                raise _fail(path, key, 'must be "postgresql://..." or "sqlite:FOLDER"')
-            settings.database = value
-        elif key == "online-cache-ttl":
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise _fail(path, key, "must be a number of seconds, 0 or more")
-            settings.online_cache_ttl = float(value)
-        elif key in _SECONDS_KEYS:
-            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise _fail(path, key, "must be a number of seconds, more than 0")
-            setattr(settings, key.replace("-", "_"), float(value))
-        elif key == "severity":
-            if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
-                raise _fail(path, key, 'must map codes or prefixes to "error", "warning" or "info"')
-            settings.severity = dict(value)
-        else:  # per-file-ignores
-            if not isinstance(value, dict):
-                raise _fail(path, key, "must map globs to lists of codes")
-            settings.per_file_ignores = {
-                glob: _string_list(path, f"{key}.{glob}", codes) for glob, codes in value.items()
-            }
+        check = _CHECKS.get(key)
+        if check is None:
+            raise _fail(path, key, f"unknown setting; known: {', '.join(SETTING_KEYS)}")
+        settings.set_by(key, str(path))
+        setattr(settings, key.replace("-", "_"), check(path, key, value))
+    if settings.accounts is not None:
+        settings.accounts = str(root / settings.accounts)
     settings.rules_dirs = [str(root / d) for d in settings.rules_dirs]
     settings.media_folders = [str(root / os.path.expanduser(d)) for d in settings.media_folders]
     return settings

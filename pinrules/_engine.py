@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._compiler import Finding, compile_rules
+from ._compiler import PATTERN_TIMEOUT_SECONDS, TIMED_OUT, Finding, compile_rules
 from ._diagnostic import Diagnostic, Placed, Severity, make_diagnostic
 from ._documents import Document
 from ._errors import PinrulesError
 from ._pointer import Pointer
 from ._rule import Rule
 from ._rule_files import load_rules
-from ._selection import Selection, most_specific
+from ._selection import Selection, check_codes, most_specific
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ._network_settings import NetworkSettings
+
+TRUNCATED = "post.findings.truncated"
+PATTERN_TIMEOUT = "post.pattern_timeout"
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def _with_severity(rule: Rule, severity: str | None) -> Rule:
@@ -42,12 +50,17 @@ class Preflight:
         builtin: bool = True,
     ) -> None:
         """`select`/`ignore` take codes or prefixes; `severity` maps codes or prefixes to
-        "error", "warning" or "info" (the most specific entry wins)."""
+        "error", "warning" or "info" (the most specific entry wins). A code or prefix that
+        matches no rule is a UsageError (with the nearest codes): it would silently do nothing."""
         rules = load_rules(rule_dirs, builtin=builtin)
+        select, ignore, severity = tuple(select), tuple(ignore), dict(severity or {})
+        codes = [rule.code for rule in rules]
+        for setting, patterns in (("select", select), ("ignore", ignore), ("severity", severity)):
+            check_codes(setting, patterns, codes)
         if severity:
             rules = [_with_severity(rule, most_specific(rule.code, severity)) for rule in rules]
         self.all_rules: list[Rule] = rules
-        selection = Selection(tuple(select), tuple(ignore))
+        self._selection = selection = Selection(select, ignore)
         self.rules: list[Rule] = [r for r in self.all_rules if selection.includes(r.code)]
         self._static = [r for r in self.rules if r.phase == "static"]
         self._selected = {rule.code: rule for rule in self.rules}
@@ -64,9 +77,25 @@ class Preflight:
         """
         return self._static_diagnostics(self._run(post, account), None)
 
-    def check_document(self, document: Document, account: Any = None) -> list[Diagnostic]:
-        """Like `check`, with each diagnostic placed at its line and column in the file."""
-        return self._static_diagnostics(self._run(document.value, account), document)
+    def check_document(
+        self,
+        document: Document,
+        account: Any = None,
+        *,
+        drop: Callable[[str, Pointer], bool] | None = None,
+        limit: int | None = None,
+    ) -> list[Diagnostic]:
+        """Like `check`, with each diagnostic placed at its line and column in the file.
+
+        `drop(code, pointer)` leaves findings out (per-file ignores, inline suppressions). With
+        `limit`, at most that many are kept (the most severe, then in rule and file order) and
+        one `post.findings.truncated` diagnostic counts the rest: only the kept ones have their
+        messages written, so that a file with 500,000 findings costs little more than one with 100.
+        """
+        findings = self._run(document.value, account)
+        if drop is None and (limit is None or len(findings) <= limit):
+            return self._static_diagnostics(findings, document)
+        return self._bounded_diagnostics(findings, document, drop, limit)
 
     async def check_online(
         self,
@@ -116,9 +145,60 @@ class Preflight:
             return None
         return make_diagnostic(rule, message, file=file, line=line, column=column)
 
+    def companion(self, code: str) -> Rule | None:
+        """A rule that speaks for selected rules (a pattern that timed out, findings left out):
+        reported unless ignored by name or prefix, even when `select` leaves it out."""
+        return None if self._selection.ignores(code) else self._by_code.get(code)
+
     def _static_diagnostics(self, findings: list[Finding], document: Placed | None) -> list[Diagnostic]:
         rules = self._static
         return [
             make_diagnostic(rules[index], rules[index].render_message(value, key), pointer, document)
+            if value is not TIMED_OUT
+            else self._timeout_diagnostic(rules[index], pointer, document)
             for index, _, pointer, value, key in findings
+            if value is not TIMED_OUT or self.companion(PATTERN_TIMEOUT) is not None
         ]
+
+    def _timeout_diagnostic(self, rule: Rule, pointer: Pointer, document: Placed | None) -> Diagnostic:
+        timeout = self.companion(PATTERN_TIMEOUT)
+        assert timeout is not None
+        message = (
+            f"the pattern of {rule.code} ({rule.file}) took longer than {PATTERN_TIMEOUT_SECONDS:g} s "
+            "on this value and was given up: the rule was not checked here"
+        )
+        return make_diagnostic(timeout, message, pointer, document)
+
+    def _bounded_diagnostics(
+        self,
+        findings: list[Finding],
+        document: Document,
+        drop: Callable[[str, Pointer], bool] | None,
+        limit: int | None,
+    ) -> list[Diagnostic]:
+        """Findings dropped and capped first (by code and severity: cheap), and only the kept
+        ones placed and written out."""
+        rules = self._static
+        timeout = self.companion(PATTERN_TIMEOUT)
+        kept = []
+        for finding in findings:
+            index, _, pointer, value, _ = finding
+            rule = timeout if value is TIMED_OUT and timeout is not None else rules[index]
+            if drop is None or not drop(rule.code, pointer):
+                kept.append((_SEVERITY_RANK[rule.severity], rule.code, finding))
+        hidden = []
+        if limit is not None and len(kept) > limit:
+            # the most severe first, then as found: by rule, and in file order within a rule
+            kept.sort(key=itemgetter(0))
+            kept, hidden = kept[:limit], kept[limit:]
+        diagnostics = self._static_diagnostics([item[2] for item in kept], document)
+        notice = self.companion(TRUNCATED) if hidden else None
+        if notice is not None:
+            counts = Counter(code for _, code, _ in hidden)
+            listed = ", ".join(f"{n:,} {code}" for code, n in counts.most_common())
+            message = (
+                f"and {len(hidden):,} more findings not shown ({listed}); "
+                f"at most {limit:,} are reported per file"
+            )
+            diagnostics.append(make_diagnostic(notice, message, hidden[0][2][2], document))
+        return diagnostics

@@ -11,13 +11,39 @@ import argparse
 from ._commands import Command, Commands
 from ._option_groups import ACCOUNTS_FILE, PRIVATE_NETWORK, RULE_OPTIONS, SELECTION_OPTIONS
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab")  # REPORTER_BY_NAME's names
 
 
 def _declare_lint(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="post files or folders")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="post files or folders; - reads standard input"
+    )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--fail-on", choices=("error", "warning"), help="lowest severity that fails the run")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the run")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print the diagnostics only: no summary")
+    parser.add_argument("--statistics", action="store_true", help="count the findings of each code instead")
+    parser.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text report (auto: on a terminal, see NO_COLOR)")  # fmt: skip
+    parser.add_argument("--show-settings", action="store_true",
+                        help="print the settings and where each came from, then exit")  # fmt: skip
+    parser.add_argument("--stdin-filename", metavar="NAME",
+                        help="with -: the file name standard input stands for")  # fmt: skip
+    parser.add_argument("--max-findings-per-file", type=int, metavar="N",
+                        help="cap the findings of one file (default 100, 0: none)")  # fmt: skip
+    for flag, text in (
+        ("--exclude", "leave out files and folders matching these globs (replaces the default list)"),
+        ("--extend-exclude", "leave out these globs too"),
+    ):
+        parser.add_argument(
+            flag, action="append", default=[], metavar="GLOB", help=f"{text}; comma-separated"
+        )
+    parser.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction,
+                        help="skip what git ignores, in a git work tree (default: yes)")  # fmt: skip
+    parser.add_argument("--force-exclude", action=argparse.BooleanOptionalAction,
+                        help="exclude files named on the command line too (for pre-commit)")  # fmt: skip
+    parser.add_argument("--allow-empty", action="store_true", help="no post files to check is not an error")
     parser.add_argument("--online", action="store_true", help="also check local media files and media URLs")
     parser.add_argument(
         "--online-cache-ttl",

@@ -142,21 +142,26 @@ class OnlinePost:
 
 async def online_findings(posts: Sequence[OnlinePost], network: NetworkSettings) -> list[list[Finding]]:
     """Findings of the files and network phases for each post; URLs checked all at once."""
-    per_post = [targets(item.post) for item in posts]
-    urls = [t.value for ts in per_post for t in ts if t.source == "url"]
+    return await target_findings([(targets(item.post), item.base_dir) for item in posts], network)
+
+
+async def target_findings(
+    per_post: Sequence[tuple[list[Target], Path]], network: NetworkSettings
+) -> list[list[Finding]]:
+    """Like `online_findings`, from each post's targets (taken while its file was at hand) and
+    the folder its relative media paths start from."""
+    urls = [t.value for ts, _ in per_post for t in ts if t.source == "url"]
     facts: dict[str, UrlFacts] = {}
     if urls:
         from ._network import probe_all  # noqa: PLC0415 - aiohttp only when URLs are checked
 
         facts = await probe_all(urls, network)
     results = []
-    for item, found in zip(posts, per_post, strict=True):
+    for found, base_dir in per_post:
         findings: list[Finding] = []
         for target in found:
             if target.source == "path":
-                findings += file_findings(
-                    target, inspect_file(resolve_media_path(target.value, item.base_dir))
-                )
+                findings += file_findings(target, inspect_file(resolve_media_path(target.value, base_dir)))
             else:
                 findings += url_findings(target, facts[target.value])
         results.append(findings)

@@ -1,141 +1,132 @@
 """Output formats of `pinrules lint`: one class per format, one name-to-class registry.
 
 Each reporter turns a finished `LintResult` (and the rules that ran, for formats that
-describe them) into the text written to standard output.
+describe them) into the text written out. Text from posts never reaches a terminal or a log
+raw: every format escapes control characters (see `_escape`), and the JSON formats are always
+valid UTF-8.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 from ._diagnostic import Diagnostic
+from ._escape import decoded_name, file_name, json_dumps, visible
 from ._lint import LintResult
 from ._rule import Rule
-from ._version import __version__
 
-INFORMATION_URI = "https://github.com/pinrules/pinrules"
+_COLOR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;34m"}
+_CODE, _BOLD, _RESET = "\x1b[36m", "\x1b[1m", "\x1b[0m"
 
 
-class TextReporter:
+class Reporter:
+    """A format; `color` (text only) paints severities and codes, `quiet` drops the summary."""
+
+    def __init__(self, *, color: bool = False, quiet: bool = False) -> None:
+        self.color = color
+        self.quiet = quiet
+
+    def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        raise NotImplementedError
+
+    def statistics(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        """How many findings of each code, most frequent first (text; JSON in the JSON format)."""
+        summaries = {rule.code: rule.summary for rule in rules}
+        counts = _counts(result.diagnostics)
+        width = max((len(str(n)) for n in counts.values()), default=1)
+        code_width = max((len(code) for code, _ in counts), default=0)
+        lines = [
+            f"{n:>{width}}  {self._severity(severity, 7)}  {self._code(code, code_width)}  "
+            f"{summaries.get(code, '')}".rstrip()
+            for (code, severity), n in counts.items()
+        ]
+        if not self.quiet:
+            lines.append(_summary(result.diagnostics, result.files))
+        return "".join(line + "\n" for line in lines)
+
+    def _severity(self, severity: str, width: int = 0) -> str:
+        text = f"{severity:<{width}}"
+        return f"{_COLOR[severity]}{text}{_RESET}" if self.color else text
+
+    def _code(self, code: str, width: int = 0) -> str:
+        text = f"{code:<{width}}"
+        return f"{_CODE}{text}{_RESET}" if self.color else text
+
+
+def _counts(diagnostics: Sequence[Diagnostic]) -> dict[tuple[str, str], int]:
+    counted = Counter((d.rule, d.severity.value) for d in diagnostics)
+    return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
+
+
+class TextReporter(Reporter):
     """`file:line:col: severity code message`, the fix on the next line, then a summary."""
 
     def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
         lines = []
         for d in result.diagnostics:
-            lines.append(f"{d.file}:{d.line}:{d.column}: {d.severity} {d.rule} {d.message}")
-            lines.append(f"    fix: {d.fix}")
-        lines.append(_summary(result.diagnostics, result.files))
-        return "\n".join(lines) + "\n"
+            place = f"{file_name(d.file or '')}:{d.line}:{d.column}:"
+            if self.color:
+                place = f"{_BOLD}{place}{_RESET}"
+            lines.append(
+                f"{place} {self._severity(d.severity.value)} {self._code(d.rule)} {visible(d.message)}"
+            )
+            lines.append(f"    fix: {visible(d.fix)}")
+        if not self.quiet:
+            summary = _summary(result.diagnostics, result.files)
+            lines.append(f"{_BOLD}{summary}{_RESET}" if self.color else summary)
+        return "".join(line + "\n" for line in lines)
 
 
-class JsonReporter:
+class JsonReporter(Reporter):
     """A JSON list of diagnostics with every field."""
 
     def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
-        return json.dumps([d.to_dict() for d in result.diagnostics], indent=2, ensure_ascii=False) + "\n"
+        return json_dumps([_json_fields(d) for d in result.diagnostics]) + "\n"
+
+    def statistics(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        summaries = {rule.code: rule.summary for rule in rules}
+        counts = [
+            {"code": code, "severity": severity, "count": n, "summary": summaries.get(code, "")}
+            for (code, severity), n in _counts(result.diagnostics).items()
+        ]
+        return json_dumps(counts) + "\n"
 
 
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+def _json_fields(d: Diagnostic) -> dict[str, object]:
+    fields = d.to_dict()
+    if d.file is not None:  # undecodable bytes of a name as \xNN (JSON text is UTF-8)
+        fields["file"] = decoded_name(d.file)
+    return fields
 
 
-class SarifReporter:
+class SarifReporter(Reporter):
     """SARIF 2.1.0, for GitHub code scanning and editors: every rule described, 1-based regions."""
 
     def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
-        index = {rule.code: n for n, rule in enumerate(rules)}
-        log = {
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [
-                {
-                    "tool": {
-                        "driver": {
-                            "name": "pinrules",
-                            "version": __version__,
-                            "informationUri": INFORMATION_URI,
-                            "rules": [_sarif_rule(rule) for rule in rules],
-                        }
-                    },
-                    "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
-                    "results": [_sarif_result(d, index) for d in result.diagnostics],
-                }
-            ],
-        }
-        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+        from ._sarif import sarif_log  # noqa: PLC0415 - each format loads what it needs
 
-
-def _sarif_rule(rule: Rule) -> dict[str, Any]:
-    full = " ".join((rule.description or rule.summary).split())
-    return {
-        "id": rule.code,
-        "name": rule.code,
-        "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": full},
-        "help": {
-            "text": f"{rule.fix}\n\n{full}",
-            "markdown": f"**How to fix:** {rule.fix}\n\n{full}\n\n`pinrules explain {rule.code}`",
-        },
-        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity.value]},
-        "properties": {"phase": rule.phase, "tags": [rule.phase, rule.code.split(".")[0]]},
-    }
-
-
-def _artifact(file: str) -> dict[str, str]:
-    path = Path(file)
-    if path.is_absolute():
-        try:
-            path = path.relative_to(Path.cwd())
-        except ValueError:
-            return {"uri": path.as_uri()}
-    return {"uri": quote(path.as_posix()), "uriBaseId": "%SRCROOT%"}
-
-
-def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "ruleId": d.rule,
-        "level": _SARIF_LEVEL[d.severity.value],
-        "message": {"text": f"{d.message}. Fix: {d.fix}"},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": _artifact(d.file or ""),
-                    "region": {"startLine": d.line or 1, "startColumn": d.column or 1},
-                },
-                "logicalLocations": [{"fullyQualifiedName": d.pointer or "/", "kind": "member"}],
-            }
-        ],
-        # stable across line moves: the same file, code and place in the post
-        "partialFingerprints": {
-            "pinrules/v1": hashlib.sha256(f"{d.file}\0{d.rule}\0{d.pointer}".encode()).hexdigest()[:32]
-        },
-    }
-    if d.rule in index:
-        result["ruleIndex"] = index[d.rule]
-    return result
+        return json_dumps(sarif_log(result.diagnostics, rules)) + "\n"
 
 
 _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's own escapes first (%, CR, LF), then every other control character made visible
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-class GithubReporter:
+class GithubReporter(Reporter):
     """GitHub Actions workflow commands: annotations on the pull request's files."""
 
     def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
         lines = [
-            f"::{_GITHUB_COMMAND[d.severity.value]} file={_escape_property(d.file or '')},"
+            f"::{_GITHUB_COMMAND[d.severity.value]} file={_escape_property(file_name(d.file or ''))},"
             f"line={d.line or 1},col={d.column or 1},title={_escape_property(d.rule)}"
             f"::{_escape_data(f'{d.message}. Fix: {d.fix}')}"
             for d in result.diagnostics
@@ -143,8 +134,26 @@ class GithubReporter:
         return "".join(line + "\n" for line in lines)
 
 
+class JunitReporter(Reporter):
+    """JUnit XML, for the test reports of CI servers: one failing test case per finding."""
+
+    def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        from ._ci_reports import junit_xml  # noqa: PLC0415 - xml.etree only for this format
+
+        return junit_xml(result.diagnostics, result.files)
+
+
+class GitlabReporter(Reporter):
+    """GitLab Code Quality: a JSON array of issues for merge requests."""
+
+    def render(self, result: LintResult, rules: Sequence[Rule]) -> str:
+        from ._ci_reports import gitlab_issues  # noqa: PLC0415
+
+        return json_dumps(gitlab_issues(result.diagnostics)) + "\n"
+
+
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
@@ -153,13 +162,14 @@ def _summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
     counts = {s: sum(1 for d in diagnostics if d.severity.value == s) for s in ("error", "warning", "info")}
     affected = len({d.file for d in diagnostics})
     found = ", ".join(_plural(n, s) for s, n in counts.items() if n)
-    return f"{found} in {affected} of {_plural(files, 'file')}."
+    return f"{found} in {affected:,} of {_plural(files, 'file')}."
 
 
-Reporter = TextReporter | JsonReporter | SarifReporter | GithubReporter
 REPORTER_BY_NAME: dict[str, type[Reporter]] = {
     "text": TextReporter,
     "json": JsonReporter,
     "sarif": SarifReporter,
     "github": GithubReporter,
+    "junit": JunitReporter,
+    "gitlab": GitlabReporter,
 }

@@ -25,7 +25,7 @@ from ._resources import schema_path
 FORMAT = "2"
 KEEP = 8  # rule sets kept (projects with different house rules)
 MAX_BYTES = 20_000_000  # a cache file larger than this is not ours
-_SOURCES = ("_rule.py", "_rule_files.py", "_rule_cache.py", "_conditions.py", "_pointer.py")
+_SOURCES = ("_rule.py", "_rule_files.py", "_rule_cache.py", "_conditions.py", "_pointer.py", "_compiler.py")
 
 Entry = dict[str, Any]  # {"file": str, "builtin": bool, "data": validated rule data}
 

@@ -1,7 +1,8 @@
 """Rule files: read, validate against `rule.schema.json`, and turn into `Rule` objects.
 
 Validation is thorough (schema, operator names with suggestions, regular expressions,
-message placeholders) and therefore not free: jsonschema alone takes longer to import than a
+message placeholders, and the rule's own examples run through the compiled rule) and therefore
+not free: jsonschema alone takes longer to import than a
 whole lint of a small folder. Validated rule sets are cached (see `_rule_cache`).
 """
 
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._compiler import PATTERN_TIMEOUT_SECONDS, TIMED_OUT, compile_rules
 from ._conditions import COMBINATORS, OPERATORS
 from ._documents import Document, ParseError, UnreadableFile, read_document, read_post_bytes
 from ._errors import RuleFileError
@@ -49,7 +50,7 @@ def load_rules(extra_dirs: Sequence[str | os.PathLike[str]] = (), *, builtin: bo
         if rules is not None:
             return rules
     entries: list[Entry] = [
-        {"file": str(f), "builtin": is_builtin, "data": _validated(str(f), data)}
+        {"file": str(f), "builtin": is_builtin, "data": _validated(str(f), data, is_builtin)}
         for f, is_builtin, data in contents
     ]
     _check_unique(entries)
@@ -94,7 +95,7 @@ def _check_unique(entries: Iterable[Entry]) -> None:
         seen[code] = entry["file"]
 
 
-def _validated(file: str, data: bytes) -> dict[str, Any]:
+def _validated(file: str, data: bytes, builtin: bool = False) -> dict[str, Any]:
     try:
         document = read_document(file, data, "yaml")
     except ParseError as error:
@@ -107,6 +108,7 @@ def _validated(file: str, data: bytes) -> dict[str, Any]:
             _check_operators(document, value[where], (where,))
     _check_schema(document)
     _check_meaning(document, Path(file).stem)
+    _check_examples(document, builtin)
     return value
 
 
@@ -196,7 +198,40 @@ def _check_leaves(document: Document, node: dict[str, Any], pointer: tuple[str |
             "key_in and types_by_key look at the subject's own name: drop 'path'",
         )
     if "pattern" in node:
+        import regex  # noqa: PLC0415 - the engine patterns run on; only when rules are validated
+
         try:
-            re.compile(node["pattern"])
-        except re.error as error:
+            regex.compile(node["pattern"])
+        except regex.error as error:
             raise _fail(document, (*pointer, "pattern"), f"invalid regular expression: {error}") from None
+
+
+def _check_examples(document: Document, builtin: bool) -> None:
+    """The rule's own examples, through the compiled rule: each `fail` post raises it and each
+    `pass` post does not. A rule that contradicts its examples is broken (or they are)."""
+    data = document.value
+    if data["phase"] != "static" or "then" not in data:
+        return
+    rule = Rule.from_data(data, document.name, builtin)
+    run, _ = compile_rules([rule])
+    for outcome, examples in (("fail", rule.failing), ("pass", rule.passing)):
+        for index, example in enumerate(examples):
+            findings = run(example.post, example.account)
+            problem = None
+            if any(finding[3] is TIMED_OUT for finding in findings):
+                problem = (
+                    f"the pattern took longer than {PATTERN_TIMEOUT_SECONDS:g} s on this example; "
+                    "simplify it (nested repeats like (a+)+ backtrack for ever)"
+                )
+            elif outcome == "fail" and not findings:
+                problem = f"this post passes the rule, but a failing example must raise {rule.code}"
+            elif outcome == "pass" and findings:
+                message = rule.render_message(findings[0][3], findings[0][4])
+                problem = f"this post raises {rule.code} ({message}), but a passing example must not"
+            if problem is not None:
+                where = ("examples", outcome, index)
+                raise _fail(
+                    document,
+                    where,
+                    f"examples/{outcome}/{index}: {problem}; fix the condition or the example",
+                )

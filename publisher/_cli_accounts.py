@@ -8,11 +8,11 @@ import json
 import os
 import sys
 import webbrowser
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinrules import Diagnostic, Document, Preflight, UsageError, load_settings, pinterest
+from pinrules import Diagnostic, Document, Places, Preflight, UsageError, load_settings, pinterest
 
 from ._accounts import KEY_VARIABLE, Account, AccountStore
 from ._accounts import default_path as account_store_path
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from ._models import Board
+
+BOARD_POINTER = ("options", "pinterest", "boardId")  # where board findings are reported
 
 
 def oauth_app(redirect_uri: str, base_url: str | None) -> OAuthApp:
@@ -201,13 +203,19 @@ class _AccountCheck:
     preflight: Preflight
     store: AccountStore
     account: Account
+    posts: list[tuple[str, Places]] = field(default_factory=list)  # board id, where it is
 
     @property
     def defaults(self) -> dict[str, Any] | None:
         board = self.account.default_board_id
         return {"defaultBoardId": board} if board else None
 
-    def check(self, documents: list[Document]) -> list[Diagnostic]:
+    def collect(self, document: Document) -> None:
+        board = _board_of(document.value) or self.account.default_board_id
+        if board is not None:  # the board's place, worked out now: the file is let go after this
+            self.posts.append((board, Places.of(document, [BOARD_POINTER])))
+
+    def check(self) -> list[Diagnostic]:
         async def go() -> list[Diagnostic]:
             manager = TokenManager(self.store, OAuthFlow(oauth_app("http://127.0.0.1/", self.args.base_url)))
             source, unauthorized = manager.client_auth(self.account.name)
@@ -215,11 +223,9 @@ class _AccountCheck:
                                        on_unauthorized=unauthorized) as client:  # fmt: skip
                 publisher = Publisher(client, None, self.preflight, account_scopes=self.account.scopes)
                 found = []
-                for document in documents:
-                    board = _board_of(document.value) or self.account.default_board_id
-                    if board is not None:
-                        findings = await publisher.board_findings(board)
-                        found += self.preflight.probe_diagnostics(findings, document)
+                for board, places in self.posts:
+                    findings = await publisher.board_findings(board)
+                    found += self.preflight.probe_diagnostics(findings, places)
                 return found
 
         try:

@@ -30,8 +30,7 @@ SHARED = Path(
     or (_BESIDE if (_BESIDE / "jsontestsuite").is_dir() else ROOT / "tests" / "data" / "shared")
 )
 
-GOOD = {
-    "id": "soup-01",
+GOOD = {  # no id: copies of it in several files are not one post reused
     "media": [{"kind": "image", "url": "https://cdn.example.com/soup.jpg"}],
     "options": {"pinterest": {"boardId": "549755885175"}},
 }
@@ -46,6 +45,51 @@ def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
     """The real `pinrules` command, in a subprocess."""
     return subprocess.run([sys.executable, "-m", "pinrules", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, check=False, env=env, input=stdin)  # fmt: skip
+
+
+# Runs a command as its only child and reports the child's wall time and peak resident set
+# (RUSAGE_CHILDREN of this wrapper is then the command's own, not the largest of the test run).
+_MEASURE = """\
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[2:], timeout=float(sys.argv[1])).returncode
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write(f"\\n@measured {seconds:.4f} {peak}\\n")
+sys.exit(code)
+"""
+
+
+@dataclass
+class Measured:
+    """What `run_bounded` saw: status, output, wall time and peak memory of the command."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float
+
+
+def run_bounded(*args: str | Path, memory_mb: int = 512, timeout: float = 60, stdin: bytes | None = None,
+                cwd: Path | None = None) -> Measured:  # fmt: skip
+    """The real `pinrules` command under an address-space limit (RLIMIT_AS) and a time cap."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
+
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(timeout), sys.executable, "-m", "pinrules", *map(str, args)],
+        input=stdin, capture_output=True, cwd=cwd, check=False,
+        preexec_fn=limit,  # only setrlimit: safe between fork and exec
+    )  # fmt: skip
+    stderr = done.stderr.decode("utf-8", "replace")
+    body, found, last = stderr.rstrip("\n").rpartition("\n@measured ")
+    assert found, stderr  # the wrapper itself ran out of time or memory
+    seconds, peak_kb = last.split()
+    return Measured(done.returncode, done.stdout.decode("utf-8", "replace"), body, float(seconds),
+                    int(peak_kb) / 1024)  # fmt: skip
 
 
 def write(path: Path, value: object | str) -> Path:

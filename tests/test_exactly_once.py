@@ -370,7 +370,7 @@ class TestReusedIds:
         lint = subprocess.run([sys.executable, "-m", "pinrules", "lint", "--isolated", first, second],
                               capture_output=True, text=True, check=False)  # fmt: skip
         assert (
-            f"{second}:2:3: error post.id.reused id 'soup-1' is also the id of the post in {first}:2:3"
+            f"{second}:2:3: error post.id.reused id 'soup-1' is also the id of the post in {first}"
             in lint.stdout
         )
         result = run_publish(sandbox.api, tmp_path / "j.sqlite3", first, second)

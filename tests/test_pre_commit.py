@@ -36,6 +36,7 @@ def posts_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     (repo / "posts" / "good.json").write_text(json.dumps(GOOD, indent=2))
     (repo / "posts" / "bad.yaml").write_text("media:\n  - kind: video\n    path: clip.mp4\n")
     (repo / "package.json").write_text('{"name": "not a post"}')
+    (repo / "posts" / "package.json").write_text('{"name": "not a post either"}')
     subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
     return repo, env
 
@@ -48,10 +49,10 @@ def _try(repo: Path, env: dict[str, str], *files: str) -> subprocess.CompletedPr
 def test_hook_definitions() -> None:
     """Both hooks lint JSON and YAML files matching a post pattern; the online one adds --online."""
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    assert hooks["pinrules"]["entry"] == "pinrules lint"
+    assert hooks["pinrules"]["entry"] == "pinrules lint --force-exclude --allow-empty"
     assert hooks["pinrules"]["types_or"] == ["json", "yaml"]
     assert hooks["pinrules"]["language"] == "python"
-    assert hooks["pinrules-online"]["entry"] == "pinrules lint --online"
+    assert hooks["pinrules-online"]["entry"] == "pinrules lint --online --force-exclude --allow-empty"
     assert hooks["pinrules-online"]["files"] == hooks["pinrules"]["files"]
 
 
@@ -65,8 +66,9 @@ def test_bad_post_fails_with_its_code(posts_repo: tuple[Path, dict[str, str]]) -
 
 
 def test_good_post_passes_and_other_json_is_left_alone(posts_repo: tuple[Path, dict[str, str]]) -> None:
-    """A valid post passes; package.json does not match the hook's files pattern."""
+    """A valid post passes; package.json does not match the hook's files pattern, and one in
+    posts/ is excluded (--force-exclude applies the default excludes to named files)."""
     repo, env = posts_repo
-    result = _try(repo, env, "posts/good.json", "package.json")
+    result = _try(repo, env, "posts/good.json", "package.json", "posts/package.json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Passed" in result.stdout
