@@ -44,24 +44,50 @@ if TYPE_CHECKING:
     from ._api import publish, token_from_env
     from ._backend import Backend, open_backend
     from ._client import DEFAULT_BASE_URL, PinterestClient
-    from ._enqueue import ScheduleResult, schedule
+    from ._enqueue import ScheduleResult, due_at, schedule
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
     from ._limiter import Limiters, RateLimiter
-    from ._media_store import MediaError, MediaStore, StoredMedia
+    from ._media_store import IncomingMedia, MediaError, MediaStore, StoredMedia, is_stored_media_id
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
     from ._progress import ProgressBar
     from ._publish import Publisher, PublishOptions, PublishResult, Status
     from ._retry import RetryPolicy, parse_retry_after
-    from ._schedule import Outcome, PostState, ScheduledPost, ScheduleError, ScheduleStore
+    from ._schedule import DEFAULT_WORKSPACE, Outcome, PostState, ScheduledPost, ScheduleError, ScheduleStore
     from ._schedule_sqlite import SqliteScheduleStore
     from ._secret import Secret
     from ._senders import Senders
+    from ._sqlite import open_store
     from ._tokens import TokenManager
+    from ._webhooks import (
+        WEBHOOK_EVENTS,
+        Deliverer,
+        Delivery,
+        DeliverySettings,
+        SqliteWebhookStore,
+        Subscription,
+        WebhookStore,
+        bridge,
+        check_expiring,
+    )
     from ._worker import Worker, WorkerSettings
 
 _HOMES = {
+    "IncomingMedia": "_media_store",
+    "is_stored_media_id": "_media_store",
+    "due_at": "_enqueue",
+    "DEFAULT_WORKSPACE": "_schedule",
+    "open_store": "_sqlite",
+    "WEBHOOK_EVENTS": "_webhooks",
+    "Deliverer": "_webhooks",
+    "Delivery": "_webhooks",
+    "DeliverySettings": "_webhooks",
+    "SqliteWebhookStore": "_webhooks",
+    "Subscription": "_webhooks",
+    "WebhookStore": "_webhooks",
+    "bridge": "_webhooks",
+    "check_expiring": "_webhooks",
     "MediaError": "_media_store",
     "StoredMedia": "_media_store",
     "MediaStore": "_media_store",
@@ -110,7 +136,9 @@ _HOMES = {
 
 __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a test checks)
     "DEFAULT_BASE_URL",
+    "DEFAULT_WORKSPACE",
     "EVENTS",
+    "WEBHOOK_EVENTS",
     "Account",
     "AccountStore",
     "AmbiguousResponse",
@@ -119,10 +147,14 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "BadRequest",
     "Board",
     "ConnectionFailed",
+    "Deliverer",
+    "Delivery",
+    "DeliverySettings",
     "DownloadFailed",
     "Event",
     "Events",
     "Forbidden",
+    "IncomingMedia",
     "Journal",
     "Limiters",
     "Media",
@@ -159,16 +191,24 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "Senders",
     "ServerError",
     "SqliteScheduleStore",
+    "SqliteWebhookStore",
     "Status",
     "StoreError",
     "StoredMedia",
+    "Subscription",
     "TokenManager",
     "Unauthorized",
     "UnknownEvent",
     "UploadFailed",
+    "WebhookStore",
     "Worker",
     "WorkerSettings",
+    "bridge",
+    "check_expiring",
+    "due_at",
+    "is_stored_media_id",
     "open_backend",
+    "open_store",
     "parse_retry_after",
     "publish",
     "schedule",

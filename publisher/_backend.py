@@ -22,6 +22,7 @@ from ._journal import Journal
 from ._media_store import MediaStore
 from ._schedule import ScheduleStore
 from ._schedule_sqlite import SqliteScheduleStore
+from ._webhooks import WebhookStore
 
 DATABASE_VARIABLE = "PINRULES_DATABASE_URL"
 
@@ -33,6 +34,7 @@ class Backend:
     media: MediaStore
     journal: Journal
     accounts: AccountStore | None  # None until an account is connected (SQLite) or migrated
+    webhooks: WebhookStore | None = None  # subscriptions and their outbox, beside the schedule
 
     def close(self) -> None:
         self.schedule.close()
@@ -46,16 +48,18 @@ def database_url(given: str | None, configured: str | None = None) -> str | None
     return given or os.environ.get(DATABASE_VARIABLE) or configured
 
 
-def open_backend(database: str | None) -> Backend:
+def open_backend(database: str | None, *, create_accounts: bool = False) -> Backend:
+    """The stores `database` names; `create_accounts` makes the account store when there is none
+    yet (the posting service connects accounts itself)."""
     if database is None or database.startswith("sqlite:"):
         folder = Path(database.removeprefix("sqlite:").removeprefix("//")) if database else None
-        return _sqlite(folder)
+        return _sqlite(folder, create_accounts)
     if database.startswith(("postgresql://", "postgres://")):
         raise UsageError("PostgreSQL comes with the scale-out backend (not in this build yet)")
     raise UsageError(f"--database takes postgresql://... or sqlite:FOLDER (got {database.split(':')[0]}:...)")
 
 
-def _sqlite(folder: Path | None) -> Backend:
+def _sqlite(folder: Path | None, create_accounts: bool = False) -> Backend:
     """The SQLite files: in `folder`, else each where its variable or the data folder says."""
     schedule = SqliteScheduleStore(folder / "schedule.sqlite3" if folder else None)
     journal = Journal(folder / "journal.sqlite3" if folder else None)
@@ -63,5 +67,5 @@ def _sqlite(folder: Path | None) -> Backend:
     default_accounts = accounts_path or Path(
         os.environ.get("PINRULES_ACCOUNTS") or data_dir() / "accounts.sqlite3"
     )
-    accounts = AccountStore(default_accounts) if default_accounts.exists() else None
-    return Backend("sqlite", schedule, schedule.media, journal, accounts)
+    accounts = AccountStore(default_accounts) if create_accounts or default_accounts.exists() else None
+    return Backend("sqlite", schedule, schedule.media, journal, accounts, schedule.webhooks)

@@ -1,8 +1,14 @@
-"""Account events for subscribers (Python callbacks; a webhook can come with the HTTP service).
+"""Account and post events for subscribers (Python callbacks; webhooks subscribe through
+`_webhooks.bridge`, which turns each event into deliveries in a durable outbox).
 
 token.expiring          the refresh token is inside its re-authorisation window
 token.refreshed         a new access token (and refresh token) was stored
 account.reauth_required a refresh failed: the account must be connected again
+post.scheduled          a post was stored to go out at its scheduledAt
+post.published          a post was published (its pin id and URL in the detail)
+post.failed             a post could not be published (its diagnostics in the detail)
+post.unknown            the create may have happened, unconfirmed (reconciled on retry)
+post.missed             a post was later than allowed; nothing was sent
 """
 
 from __future__ import annotations
@@ -15,7 +21,16 @@ from typing import Any
 
 from ._errors import UnknownEvent
 
-EVENTS = ("token.expiring", "token.refreshed", "account.reauth_required")
+EVENTS = (
+    "token.expiring",
+    "token.refreshed",
+    "account.reauth_required",
+    "post.scheduled",
+    "post.published",
+    "post.failed",
+    "post.unknown",
+    "post.missed",
+)
 log = logging.getLogger("pinrules.accounts")
 
 

@@ -15,6 +15,7 @@ import hashlib
 import os
 import secrets
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,25 @@ def copy_counted(source: IO[bytes], target: IO[bytes], limit: int | None = None)
     return size, digest.hexdigest(), head
 
 
+class IncomingMedia(Protocol):
+    """An upload being received: chunks written as they arrive, then kept (or discarded)."""
+
+    size: int
+    head: bytes  # the first bytes, to judge the type by
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def keep(self, kind: str, now: float) -> StoredMedia:
+        """Adopt the received bytes as a stored item (type by content)."""
+
+    def discard(self) -> None:
+        """Forget what was received (an upload cut short or refused)."""
+
+
 class MediaStore(Protocol):
+    def receive(self, *, workspace: str, filename: str | None) -> IncomingMedia:
+        """Start receiving an upload of unknown length, chunk by chunk (the posting service)."""
+
     def add(self, source: IO[bytes], *, workspace: str, kind: str, filename: str | None,
             now: float, limit: int | None = None) -> StoredMedia:  # fmt: skip
         """Store the bytes of an open file; its type is judged by content."""
@@ -90,6 +109,18 @@ class FolderMedia:
         self.folder = folder
         self._db = database
 
+    def receive(self, *, workspace: str, filename: str | None) -> _IncomingFile:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return _IncomingFile(self, workspace, filename)
+
+    def _record(self, media: StoredMedia) -> None:
+        self._db.execute(
+            "INSERT INTO media (id, workspace, kind, mime, size, sha256, filename, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (media.id, media.workspace, media.kind, media.mime, media.size, media.sha256, media.filename,
+             media.created_at),
+        )  # fmt: skip
+
     def add(self, source: IO[bytes], *, workspace: str, kind: str, filename: str | None,
             now: float, limit: int | None = None) -> StoredMedia:  # fmt: skip
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -103,11 +134,7 @@ class FolderMedia:
             path.unlink(missing_ok=True)
             raise
         media = StoredMedia(media_id, workspace, kind, sniff(head), size, digest, filename, now)
-        self._db.execute(
-            "INSERT INTO media (id, workspace, kind, mime, size, sha256, filename, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (media.id, workspace, kind, media.mime, size, digest, filename, now),
-        )
+        self._record(media)
         return media
 
     def get(self, media_id: str, workspace: str) -> StoredMedia | None:
@@ -133,3 +160,38 @@ class FolderMedia:
         if deleted.rowcount:
             (self.folder / media_id).unlink(missing_ok=True)
         return deleted.rowcount > 0
+
+
+class _IncomingFile:
+    """An upload written to a private temporary file in the media folder, renamed into place
+    (and recorded) once complete: a cut-short upload never becomes a stored item."""
+
+    def __init__(self, store: FolderMedia, workspace: str, filename: str | None) -> None:
+        self._store = store
+        self._workspace = workspace
+        self._filename = filename
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+        descriptor, name = tempfile.mkstemp(dir=store.folder, prefix=".incoming-")  # 0600
+        self._path = Path(name)
+        self._file = os.fdopen(descriptor, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+        self._digest.update(chunk)
+        self._file.write(chunk)
+
+    def keep(self, kind: str, now: float) -> StoredMedia:
+        self._file.close()
+        media = StoredMedia(new_media_id(), self._workspace, kind, sniff(self.head), self.size,
+                            self._digest.hexdigest(), self._filename, now)  # fmt: skip
+        os.replace(self._path, self._store.folder / media.id)
+        self._store._record(media)
+        return media
+
+    def discard(self) -> None:
+        self._file.close()
+        self._path.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from ._schedule import (
     encode_post,
 )
 from ._sqlite import open_store
+from ._webhooks import WEBHOOK_MIGRATION, SqliteWebhookStore
 
 MIGRATIONS = (
     """CREATE TABLE scheduled_posts (
@@ -60,6 +61,7 @@ MIGRATIONS = (
         filename TEXT,
         created_at REAL NOT NULL
     )""",
+    WEBHOOK_MIGRATION,  # webhook subscriptions and their outbox (see _webhooks)
 )
 _COLUMNS = (
     "workspace, id, post, content_hash, account, due_at, status, attempts, next_attempt_at, "
@@ -107,6 +109,7 @@ class SqliteScheduleStore:
         self._db = open_store(self.path, MIGRATIONS, "schedule")
         self._db.execute("PRAGMA journal_mode=WAL")
         self.media = FolderMedia(self.path.parent / f"{self.path.stem}-media", self._db)
+        self.webhooks = SqliteWebhookStore(self._db)
 
     def __repr__(self) -> str:
         return f"SqliteScheduleStore({str(self.path)!r})"
@@ -140,6 +143,23 @@ class SqliteScheduleStore:
                 "(?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, NULL, NULL, 0, NULL, NULL, '[]', ?, ?)",
                 (item.workspace, item.id, encode_post(item.post), digest, item.account, item.due_at,
                  item.next_attempt_at or item.due_at, now, now),
+            )  # fmt: skip
+        stored = self.get(item.id, item.workspace)
+        assert stored is not None
+        return stored
+
+    def add_sending(self, item: ScheduledPost, owner: str, until: float) -> ScheduledPost:
+        now = item.created_at or time.time()
+        with self._transaction():
+            existing = self._one("WHERE workspace = ? AND id = ?", (item.workspace, item.id))
+            if existing is not None:
+                raise ScheduleError(f"a post with id {item.id!r} is already {existing.status}; "
+                                    "give this post another id")  # fmt: skip
+            self._db.execute(
+                f"INSERT INTO scheduled_posts ({_COLUMNS}) VALUES "
+                "(?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?, 0, NULL, NULL, '[]', ?, ?)",
+                (item.workspace, item.id, encode_post(item.post), content_hash(item.post), item.account,
+                 item.due_at, item.due_at, owner, until, now, now),
             )  # fmt: skip
         stored = self.get(item.id, item.workspace)
         assert stored is not None
