@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from ._accounts import Account, AccountStore
     from ._api import publish, token_from_env
-    from ._backend import Backend, open_backend
+    from ._backend import Backend, database_url, open_backend
     from ._client import DEFAULT_BASE_URL, PinterestClient
     from ._enqueue import ScheduleResult, due_at, schedule
     from ._events import EVENTS, Event, Events
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from ._secret import Secret
     from ._senders import Senders
     from ._sqlite import open_store
-    from ._tokens import TokenManager
+    from ._tokens import REAUTH_WINDOW, TokenManager
     from ._webhooks import (
         WEBHOOK_EVENTS,
         Deliverer,
@@ -70,10 +70,14 @@ if TYPE_CHECKING:
         WebhookStore,
         bridge,
         check_expiring,
+        watch_accounts,
     )
     from ._worker import Worker, WorkerSettings
 
 _HOMES = {
+    "database_url": "_backend",
+    "REAUTH_WINDOW": "_tokens",
+    "watch_accounts": "_webhooks",
     "IncomingMedia": "_media_store",
     "is_stored_media_id": "_media_store",
     "due_at": "_enqueue",
@@ -138,6 +142,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "DEFAULT_BASE_URL",
     "DEFAULT_WORKSPACE",
     "EVENTS",
+    "REAUTH_WINDOW",
     "WEBHOOK_EVENTS",
     "Account",
     "AccountStore",
@@ -205,6 +210,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "WorkerSettings",
     "bridge",
     "check_expiring",
+    "database_url",
     "due_at",
     "is_stored_media_id",
     "open_backend",
@@ -213,6 +219,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "publish",
     "schedule",
     "token_from_env",
+    "watch_accounts",
 ]
 
 
