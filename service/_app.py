@@ -8,7 +8,6 @@ every request goes through (request id, errors as problem+json, API keys, idempo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import time
@@ -69,45 +68,61 @@ class ServiceSettings:
 
 
 class Service:
-    """What the handlers share: settings, stores, preflight, publishers, events."""
+    """What the handlers share: settings, stores, preflight, publishers, events.
+
+    The stores are opened by `start` (in the thread and loop that serve the app: SQLite
+    connections stay in the thread that made them), unless they are given."""
 
     def __init__(
         self,
         settings: ServiceSettings,
         *,
-        backend: Backend,
-        store: ServiceStore,
         preflight: Preflight,
         oauth_app: OAuthApp | None,
         clock: Callable[[], float],
+        backend: Backend | None = None,
+        store: ServiceStore | None = None,
     ) -> None:
         self.settings = settings
-        self.backend = backend
-        self.store = store
         self.preflight = preflight
         self.oauth_app = oauth_app
         self.clock = clock
+        self._given = (backend, store)
         self.events = Events()
-        if backend.webhooks is not None:
-            bridge(self.events, backend.webhooks, backend.accounts)
+        self.owner = f"service:{id(self):x}:{int(clock())}"
+        self.pending_connections: dict[str, Any] = {}
+
+    def start(self) -> None:
+        settings = self.settings
+        given_backend, given_store = self._given
+        self.backend = given_backend or open_backend(settings.database, create_accounts=True)
+        self.store = given_store or ServiceStore(default_path(settings.database))
+        if self.backend.webhooks is not None:
+            bridge(self.events, self.backend.webhooks, self.backend.accounts)
         options = PublishOptions(
             network=settings.network,
             poll_interval=settings.poll_interval,
             poll_timeout=settings.poll_timeout,
-            clock=clock,
+            clock=self.clock,
         )
         self.senders = Senders(
-            preflight=preflight,
+            preflight=self.preflight,
             options=options,
-            journal=backend.journal,
-            accounts=backend.accounts,
-            app=oauth_app,
+            journal=self.backend.journal,
+            accounts=self.backend.accounts,
+            app=self.oauth_app,
             base_url=settings.base_url,
             events=self.events,
         )
-        self.owner = f"service:{id(self):x}:{int(clock())}"
-        self.signing_key = store.signing_key()
-        self.pending_connections: dict[str, Any] = {}
+        self.signing_key = self.store.signing_key()
+
+    async def close(self) -> None:
+        await self.senders.close()
+        given_backend, given_store = self._given
+        if given_backend is None:
+            self.backend.close()
+        if given_store is None:
+            self.store.close()
 
     @property
     def accounts(self) -> AccountStore:
@@ -308,44 +323,32 @@ def make_app(
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
     """The service as an aiohttp application (also for embedding and tests). Stores not given
-    are opened from `settings.database` and closed with the app."""
+    are opened from `settings.database` when the app starts, and closed with it."""
     from ._routes import add_routes  # noqa: PLC0415
 
     settings = settings or ServiceSettings()
-    own_backend = backend is None
-    own_store = store is None
-    backend = backend or open_backend(settings.database, create_accounts=True)
-    store = store or ServiceStore(default_path(settings.database))
-    service = Service(
-        settings,
-        backend=backend,
-        store=store,
-        preflight=preflight or Preflight(),
-        oauth_app=oauth_app,
-        clock=clock,
-    )
+    service = Service(settings, backend=backend, store=store, preflight=preflight or Preflight(),
+                      oauth_app=oauth_app, clock=clock)  # fmt: skip
     app = web.Application(middlewares=[errors, api_keys, idempotency], client_max_size=settings.json_limit)
     app[SERVICE] = service
     add_routes(app)
 
     async def background(_: web.Application) -> AsyncIterator[None]:
+        service.start()
         stop = asyncio.Event()
         tasks = []
-        if settings.deliver_webhooks and backend.webhooks is not None:
-            deliverer = Deliverer(backend.webhooks, settings.network, settings.delivery, clock=clock)
+        if settings.deliver_webhooks and service.backend.webhooks is not None:
+            deliverer = Deliverer(service.backend.webhooks, settings.network, settings.delivery, clock=clock)
             tasks.append(asyncio.create_task(deliverer.run(stop)))
-        if backend.accounts is not None:
-            watch = watch_accounts(backend.accounts, service.events, stop, window=REAUTH_WINDOW, clock=clock)
+        if service.backend.accounts is not None:
+            watch = watch_accounts(
+                service.backend.accounts, service.events, stop, window=REAUTH_WINDOW, clock=clock
+            )
             tasks.append(asyncio.create_task(watch))
         yield
         stop.set()
         await asyncio.gather(*tasks)
-        await service.senders.close()
-        with contextlib.suppress(Exception):
-            if own_backend:
-                backend.close()
-            if own_store:
-                store.close()
+        await service.close()
 
     app.cleanup_ctx.append(background)
     return app

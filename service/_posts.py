@@ -129,10 +129,6 @@ class Prepared:
         path = self.stack.enter_context(self.service.backend.media.open(stored))
         return {"path": str(path)}
 
-    def checked(self) -> Any:
-        """The post as the checks see it: each upload as the local file it is."""
-        return self._entries(self._path)
-
     def _link(self, stored: StoredMedia, expires: int) -> dict[str, Any] | None:
         public = self.service.settings.public_url
         if stored.kind != "image" or not public:
@@ -140,7 +136,8 @@ class Prepared:
         return {"url": signed_url(self.service, public, self.workspace, stored.id, expires)}
 
     def to_send(self) -> Any:
-        """The post as it is sent now: images by signed URL with --public-url, else files."""
+        """The post as it is sent now (and checked): images by signed URL with --public-url (so
+        that Pinterest fetches them from this service), else the local files."""
         expires = int(self.service.clock() + self.service.settings.media_url_lifetime)
         return self._entries(lambda stored: self._link(stored, expires) or self._path(stored))
 
@@ -152,7 +149,7 @@ class Prepared:
 
     async def diagnostics(self, online: bool) -> list[Diagnostic]:
         service = self.service
-        checked = self.checked()
+        checked = self.to_send()
         found = service.preflight.check(checked, self.defaults)
         if online:
             (probed,) = await online_findings([OnlinePost(checked, Path.cwd())], service.settings.network)
