@@ -16,11 +16,12 @@ TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost st
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._app import Service, ServiceSettings, make_app
+    from ._app import AccessLogger, Service, ServiceSettings, make_app
     from ._openapi import openapi
     from ._store import ApiKey, ServiceStore
 
 _HOMES = {
+    "AccessLogger": "_app",
     "Service": "_app",
     "ServiceSettings": "_app",
     "make_app": "_app",
@@ -29,7 +30,7 @@ _HOMES = {
     "ServiceStore": "_store",
 }
 
-__all__ = ["ApiKey", "Service", "ServiceSettings", "ServiceStore", "make_app", "openapi"]
+__all__ = ["AccessLogger", "ApiKey", "Service", "ServiceSettings", "ServiceStore", "make_app", "openapi"]
 
 
 def __getattr__(name: str) -> Any:

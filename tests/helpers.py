@@ -6,7 +6,9 @@ never from each other.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -125,6 +127,38 @@ class RunningService:
     def headers(self, key: str | None = None, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.key}", **extra}
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, Any, Any]:
+        """One request with the API key: status, headers, and the body (JSON when it is, else text)."""
+        import aiohttp
+
+        async def go() -> tuple[int, Any, Any]:
+            async with aiohttp.ClientSession() as session:
+                sent = self.headers(key) | (headers or {})
+                async with session.request(method, self.base + path, headers=sent, **kwargs) as response:
+                    text = await response.text()
+                    try:
+                        body: Any = json.loads(text)
+                    except ValueError:
+                        body = text
+                    return response.status, response.headers.copy(), body
+
+        return asyncio.run(go())
+
+    def upload(self, data: bytes, name: str = "file.bin", key: str | None = None) -> tuple[int, Any, Any]:
+        import aiohttp
+
+        form = aiohttp.FormData()
+        form.add_field("file", data, filename=name, content_type="application/octet-stream")
+        return self.call("POST", "/v1/media", data=form, key=key)
+
     def new_key(self, workspace: str) -> str:
         return self.store.create_key(workspace, "test")[1].reveal()
 
@@ -133,11 +167,21 @@ class RunningService:
     ) -> None:
         """An account as the OAuth flow stores it, with the stand-in's long-lived test token."""
         now = time.time()
-        self.backend.accounts.save(Account(  # type: ignore[union-attr]
-            name=name, user_id="sandbox-user", username="sandbox", scopes=pinterest.PUBLISH_SCOPES,
-            access_token=Secret(TOKEN), access_expires_at=now + 30 * 86400, refresh_token=Secret("pinr_unused"),
-            refresh_expires_at=now + 365 * 86400, default_board_id=board, connected_at=now, workspace=workspace,
-        ))  # fmt: skip
+        self.backend.accounts.save(
+            Account(  # type: ignore[union-attr]
+                name=name,
+                user_id="sandbox-user",
+                username="sandbox",
+                scopes=pinterest.PUBLISH_SCOPES,
+                access_token=Secret(TOKEN),
+                access_expires_at=now + 30 * 86400,
+                refresh_token=Secret("pinr_unused"),
+                refresh_expires_at=now + 365 * 86400,
+                default_board_id=board,
+                connected_at=now,
+                workspace=workspace,
+            )
+        )
 
 
 @contextmanager
@@ -147,7 +191,7 @@ def running_service(
     """`make_app` on a free port (its own URL as --public-url with `public`), its stores in
     `folder`/db, the stand-in's OAuth app registered."""
     from publisher import DeliverySettings, OAuthApp, open_backend
-    from service import ServiceSettings, ServiceStore, make_app
+    from service import AccessLogger, ServiceSettings, ServiceStore, make_app
 
     database = folder / "db"
     # the test's own connections; the service opens its own in the thread that serves it
@@ -157,11 +201,18 @@ def running_service(
     oauth = OAuthApp(APP_ID, Secret(APP_SECRET), "", f"{sandbox.base}/oauth/", sandbox.api)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    options = {"base_url": sandbox.api, "network": LOCAL, "poll_interval": 0.02,
-               "delivery": DeliverySettings(poll_interval=0.05, retry_base=0.2, retry_cap=0.5),
-               "public_url": base if public else None, "database": f"sqlite:{database}"} | settings  # fmt: skip
+    options = {
+        "base_url": sandbox.api,
+        "network": LOCAL,
+        "poll_interval": 0.02,
+        "delivery": DeliverySettings(poll_interval=0.05, retry_base=0.2, retry_cap=0.5),
+        "public_url": base if public else None,
+        "database": f"sqlite:{database}",
+    } | settings
     app = make_app(ServiceSettings(**options), oauth_app=oauth)
-    server = ServerThread(app, port)
+    server = ServerThread(
+        app, port, access_log=logging.getLogger("aiohttp.access"), access_log_class=AccessLogger
+    )
     server.start()
     try:
         yield RunningService(

@@ -112,7 +112,7 @@ class ServerThread:
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.runner = web.AppRunner(app, access_log=None, **runner)  # type: ignore[arg-type]
+        self.runner = web.AppRunner(app, **({"access_log": None} | runner))  # type: ignore[arg-type]
         self.port = port
 
     def start(self) -> str:

@@ -36,28 +36,12 @@ def public_service(tmp_path: Path, sandbox: Sandbox) -> Iterator[RunningService]
         yield running
 
 
-def call(service: RunningService, method: str, path: str, *, key: str | None = None,
-         headers: dict[str, str] | None = None, **kwargs) -> tuple[int, dict, object]:  # fmt: skip
-    """One request: status, headers, and the body (JSON when it is, else text)."""
-
-    async def go() -> tuple[int, dict, object]:
-        async with aiohttp.ClientSession() as session:
-            sent = service.headers(key) | (headers or {})
-            async with session.request(method, service.base + path, headers=sent, **kwargs) as response:
-                text = await response.text()
-                try:
-                    body: object = json.loads(text)
-                except ValueError:
-                    body = text
-                return response.status, response.headers.copy(), body
-
-    return asyncio.run(go())
+def call(service: RunningService, method: str, path: str, **kwargs):
+    return service.call(method, path, **kwargs)
 
 
 def upload(service: RunningService, data: bytes, name: str = "file.bin", key: str | None = None):
-    form = aiohttp.FormData()
-    form.add_field("file", data, filename=name, content_type="application/octet-stream")
-    return call(service, "POST", "/v1/media", data=form, key=key)
+    return service.upload(data, name, key)
 
 
 def image_post(**extra) -> dict:
@@ -91,7 +75,8 @@ class TestPublishing:
         """An upload posted by mediaId goes as image_base64 (no --public-url)."""
         status, _, media = upload(service, image("PNG"), "photo.png")
         assert status == 201, media
-        assert media["mediaId"].startswith("med_") and media["mimeType"] == "image/png"
+        assert media["mediaId"].startswith("med_")
+        assert media["mimeType"] == "image/png"
         post = {
             "media": [{"kind": "image", "mediaId": media["mediaId"]}],
             "options": {"pinterest": {"boardId": BOARD}},
@@ -133,8 +118,10 @@ class TestPublishing:
         """A video upload is registered, uploaded from disk, processed, then pinned with its cover."""
         media = upload(service, video("mp4"), "clip.mp4")[2]
         assert media["kind"] == "video"
-        post = {"media": [{"kind": "video", "mediaId": media["mediaId"]}],
-                "options": {"pinterest": {"boardId": BOARD, "coverImageUrl": service.sandbox.url("cover.jpg")}}}  # fmt: skip
+        post = {
+            "media": [{"kind": "video", "mediaId": media["mediaId"]}],
+            "options": {"pinterest": {"boardId": BOARD, "coverImageUrl": service.sandbox.url("cover.jpg")}},
+        }
         status, _, body = call(service, "POST", "/v1/posts", json=post)
         assert status == 201, body
         pin = service.sandbox.state.pins[body["pinId"]]
@@ -149,7 +136,8 @@ class TestPublishing:
         assert status == 422
         assert headers["Content-Type"].startswith("application/problem+json")
         assert body["rule"] == "pinterest.media.required"
-        assert body["fix"] and body["message"]
+        assert body["fix"]
+        assert body["message"]
         assert body["documentation"] == f"{service.base}/v1/rules/pinterest.media.required"
         assert body["requestId"] == headers["X-Request-Id"]
         assert {"type", "title", "status", "detail", "instance"} <= set(body)
@@ -181,8 +169,11 @@ class TestScheduling:
     def test_schedule_list_and_cancel(self, service: RunningService) -> None:
         """A post with scheduledAt ahead is stored scheduled; listed in pages; cancelled by DELETE."""
         for n in range(3):
-            post = {"id": f"s{n}", "scheduledAt": later(3600 + n),
-                    "media": [{"kind": "image", "url": service.sandbox.url("soup.jpg")}]}  # fmt: skip
+            post = {
+                "id": f"s{n}",
+                "scheduledAt": later(3600 + n),
+                "media": [{"kind": "image", "url": service.sandbox.url("soup.jpg")}],
+            }
             status, _, body = call(service, "POST", "/v1/posts", json=post)
             assert (status, body["status"]) == (201, "scheduled"), body
         first = call(service, "GET", "/v1/posts?status=scheduled&limit=2")[2]
@@ -199,8 +190,12 @@ class TestScheduling:
         from publisher import Senders, Worker
 
         media = upload(service, image("JPEG"), "a.jpg")[2]
-        post = {"id": "w1", "scheduledAt": later(2), "media": [{"kind": "image", "mediaId": media["mediaId"]}],
-                "options": {"pinterest": {"boardId": BOARD}}}  # fmt: skip
+        post = {
+            "id": "w1",
+            "scheduledAt": later(2),
+            "media": [{"kind": "image", "mediaId": media["mediaId"]}],
+            "options": {"pinterest": {"boardId": BOARD}},
+        }
         assert call(service, "POST", "/v1/posts", json=post)[0] == 201
         backend = service.backend
         from pinrules import Preflight
@@ -209,8 +204,14 @@ class TestScheduling:
         from .helpers import APP_ID, APP_SECRET, LOCAL
 
         app = OAuthApp(APP_ID, Secret(APP_SECRET), "", base_url=service.sandbox.api)
-        senders = Senders(preflight=Preflight(), options=PublishOptions(network=LOCAL), journal=backend.journal,
-                          accounts=backend.accounts, app=app, base_url=service.sandbox.api)  # fmt: skip
+        senders = Senders(
+            preflight=Preflight(),
+            options=PublishOptions(network=LOCAL),
+            journal=backend.journal,
+            accounts=backend.accounts,
+            app=app,
+            base_url=service.sandbox.api,
+        )
         worker = Worker(backend.schedule, backend.media, senders.send, clock=lambda: time.time() + 5)
 
         async def once() -> None:
@@ -224,8 +225,11 @@ class TestScheduling:
 
     def test_a_past_scheduled_at_is_refused(self, service: RunningService) -> None:
         """scheduledAt in the past: 422 post.scheduled_at.past, nothing stored."""
-        post = {"id": "late", "scheduledAt": "2020-01-01T00:00:00Z",
-                "media": [{"kind": "image", "url": service.sandbox.url("soup.jpg")}]}  # fmt: skip
+        post = {
+            "id": "late",
+            "scheduledAt": "2020-01-01T00:00:00Z",
+            "media": [{"kind": "image", "url": service.sandbox.url("soup.jpg")}],
+        }
         status, _, body = call(service, "POST", "/v1/posts", json=post)
         assert (status, body["rule"]) == (422, "post.scheduled_at.past")
         assert call(service, "GET", "/v1/posts/late")[0] == 404
@@ -234,8 +238,10 @@ class TestScheduling:
 class TestValidate:
     def test_static_by_default_online_on_request(self, service: RunningService) -> None:
         """validate checks statically (an unreachable URL passes); ?online=true probes it."""
-        post = {"media": [{"kind": "image", "url": f"{service.sandbox.base}/files/missing.jpg"}],
-                "options": {"pinterest": {"boardId": BOARD}}}  # fmt: skip
+        post = {
+            "media": [{"kind": "image", "url": f"{service.sandbox.base}/files/missing.jpg"}],
+            "options": {"pinterest": {"boardId": BOARD}},
+        }
         static = call(service, "POST", "/v1/posts/validate", json=post)[2]
         online = call(service, "POST", "/v1/posts/validate?online=true", json=post)[2]
         assert (static["valid"], static["online"]) == (True, False)
@@ -270,7 +276,7 @@ class TestSecurity:
         assert call(service, "GET", "/v1/accounts", key=other)[2]["items"] == []
         assert call(service, "GET", "/v1/accounts/shop", key=other)[0] == 404
         using = {"media": [{"kind": "image", "mediaId": media["mediaId"]}], "accountId": "shop"}
-        status, _, body = call(service, "POST", "/v1/posts/validate", json=using, key=other)
+        _status, _, body = call(service, "POST", "/v1/posts/validate", json=using, key=other)
         assert {d["rule"] for d in body["diagnostics"]} >= {
             "post.media.media_id_known",
             "post.account_id.known",
@@ -280,7 +286,7 @@ class TestSecurity:
 class TestBodies:
     def test_malformed_json_is_400(self, service: RunningService) -> None:
         """Broken JSON: 400 malformed_json problem, never a traceback."""
-        status, headers, body = call(
+        status, _headers, body = call(
             service, "POST", "/v1/posts", data=b'{"media": [', headers={"Content-Type": "application/json"}
         )
         assert (status, body["code"]) == (400, "malformed_json")
@@ -324,13 +330,17 @@ def _raw_upload(service: RunningService, data: bytes, name: str, cut: bool = Fal
     """A multipart upload over a plain socket that looks for an answer while still sending (as a
     client that handles an early 413 does): the status, the body and how many bytes went out."""
     boundary = "pinrulesboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n").encode()  # fmt: skip
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     length = len(head) + len(data) + len(tail)
     port = int(service.base.rsplit(":", 1)[1])
-    request = (f"POST /v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {service.key}\r\n"
-               f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {length}\r\n\r\n")  # fmt: skip
+    request = (
+        f"POST /v1/media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {service.key}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {length}\r\n\r\n"
+    )
     body = data if not cut else data[: len(data) // 2]
     sent = 0
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
