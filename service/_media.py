@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from pinrules import pinterest
 from publisher import StoredMedia
@@ -80,7 +81,7 @@ async def upload(request: web.Request) -> web.Response:
         while part is not None and not (isinstance(part, BodyPartReader) and part.name == "file"):
             await part.release()
             part = await reader.next()
-    except (ValueError, AssertionError) as error:
+    except (ValueError, AssertionError, HttpProcessingError) as error:
         raise _malformed(str(error)) from None
     if not isinstance(part, BodyPartReader):
         raise _malformed("no part named 'file'")
@@ -92,7 +93,7 @@ async def upload(request: web.Request) -> web.Response:
         while True:
             try:
                 chunk = await part.read_chunk(CHUNK)
-            except (ValueError, AssertionError) as error:
+            except (ValueError, AssertionError, HttpProcessingError) as error:
                 raise _malformed(str(error)) from None
             if not chunk:
                 break
