@@ -16,6 +16,8 @@ pinrules.PinrulesError
     │   ├── OAuthError           connecting an account or refreshing its tokens failed
     │   └── ReauthRequired       the account's tokens are dead: connect it again
     ├── StoreError               the account store cannot be used as asked
+    ├── ScheduleError            a scheduled post cannot be changed as asked (in _schedule)
+    ├── MediaError               a stored media item cannot be found or read (in _media_store)
     ├── MediaTransferError       moving a video's bytes failed
     │   ├── DownloadFailed       fetching a video URL before upload
     │   └── UploadFailed         the multipart upload to Pinterest's storage

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from pinrules import Rule, __version__, explain_text
+import pinrules
+from pinrules import Rule, explain_text
 from publisher import WEBHOOK_EVENTS, Subscription
 
 from ._app import SERVICE, Service, workspace_of
@@ -61,7 +62,7 @@ async def get_rule(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response(
-        {"status": "ok", "version": __version__, "uptimeSeconds": round(time.time() - STARTED)}
+        {"status": "ok", "version": pinrules.__version__, "uptimeSeconds": round(time.time() - STARTED)}
     )
 
 

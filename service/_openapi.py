@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pinrules import __version__, pinterest
+import pinrules
+from pinrules import pinterest
 from publisher import WEBHOOK_EVENTS
 
 STATES = ["scheduled", "sending", "published", "failed", "unknown", "missed", "cancelled"]
@@ -579,7 +580,7 @@ def openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "pinrules posting service",
-            "version": __version__,
+            "version": pinrules.__version__,
             "description": "Publish and schedule Pinterest posts that pass preflight; upload media; connect "
             "accounts; subscribe to events. Errors are application/problem+json (RFC 9457).",
         },

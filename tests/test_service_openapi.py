@@ -23,6 +23,8 @@ from service import openapi
 
 from .helpers import RunningService, running_sandbox, running_service
 
+# per operation and mode; SERVICE_FUZZ_EXAMPLES=60 for a deeper local run (about a minute)
+EXAMPLES = int(os.environ.get("SERVICE_FUZZ_EXAMPLES", "6"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -55,8 +57,13 @@ def test_every_operation_keeps_to_its_description(running: RunningService, mode:
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=int(os.environ.get("SERVICE_FUZZ_EXAMPLES", "6")), deadline=None, suppress_health_check=list(HealthCheck),
-                  phases=[Phase.explicit, Phase.generate], database=None)  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+            database=None,
+        )
         def one(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=running.headers(), checks=CHECKS)
 
