@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import engine, lint, network, publish, startup
+from . import engine, lint, network, publish, service, startup
 
 
 def main() -> None:
     results = []
-    for bench in (startup, engine, lint, network, publish):
+    for bench in (startup, engine, lint, network, publish, service):
         results += bench.main()
         print()
     print("ratios (measured in this run)")

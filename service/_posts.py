@@ -35,6 +35,7 @@ from publisher import (
     StoredMedia,
     due_at,
     is_stored_media_id,
+    token_from_env,
 )
 
 from ._app import SERVICE, Service, workspace_of
@@ -161,8 +162,6 @@ class Prepared:
     def resolve_account(self) -> None:
         """The connected account that publishes the post: its accountId (of this workspace), or the
         workspace's only account; in the default workspace, PINTEREST_ACCESS_TOKEN when it has none."""
-        from publisher import token_from_env  # noqa: PLC0415
-
         named = self.post.get("accountId") if isinstance(self.post, dict) else None
         accounts = [a for a in self.service.accounts.all() if a.workspace == self.workspace]
         where: tuple[str | int, ...] = ("accountId",)

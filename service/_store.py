@@ -53,6 +53,8 @@ MIGRATIONS = (
 KEY_PATTERN = re.compile(r"prk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}")
 WORKSPACE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 USED_EVERY = 60.0  # last_used_at is written at most once a minute per key
+REMEMBER_FOR = 5.0  # a checked key is trusted this long without a look-up (a revocation from
+# another process takes effect within it; one through this store at once)
 
 
 def default_path(database: str | None) -> Path:
@@ -102,6 +104,7 @@ class ServiceStore:
         self._db = open_store(self.path, MIGRATIONS, "service store")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._used: dict[str, float] = {}
+        self._checked: dict[str, tuple[str, float]] = {}  # SHA-256 of a key -> workspace, until
 
     def close(self) -> None:
         self._db.close()
@@ -132,6 +135,7 @@ class ServiceStore:
         return [ApiKey(str(r[0]), str(r[1]), str(r[2]), float(r[3]), r[4], r[5]) for r in rows]
 
     def revoke(self, key_id: str) -> bool:
+        self._checked.clear()
         cursor = self._db.execute(
             "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (time.time(), key_id)
         )
@@ -142,13 +146,20 @@ class ServiceStore:
         found = KEY_PATTERN.fullmatch(key)
         if found is None:
             return None
+        digest = _hash(key)
+        now = time.time()
+        remembered = self._checked.get(digest)
+        if remembered is not None and remembered[1] > now:
+            return remembered[0]
         row = self._db.execute(
             "SELECT workspace, hash, revoked_at FROM api_keys WHERE id = ?", (found.group(1),)
         ).fetchone()
         expected = row[1] if row else _hash("")  # compare anyway: no timing difference for unknown ids
-        if not hmac.compare_digest(_hash(key), str(expected)) or row is None or row[2] is not None:
+        if not hmac.compare_digest(digest, str(expected)) or row is None or row[2] is not None:
             return None
-        now = time.time()
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        self._checked[digest] = (str(row[0]), now + REMEMBER_FOR)
         if now - self._used.get(found.group(1), 0.0) > USED_EVERY:
             self._used[found.group(1)] = now
             self._db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (now, found.group(1)))

@@ -167,8 +167,9 @@ class RunningService:
     ) -> None:
         """An account as the OAuth flow stores it, with the stand-in's long-lived test token."""
         now = time.time()
+        assert self.backend.accounts is not None
         self.backend.accounts.save(
-            Account(  # type: ignore[union-attr]
+            Account(
                 name=name,
                 user_id="sandbox-user",
                 username="sandbox",
@@ -201,7 +202,7 @@ def running_service(
     oauth = OAuthApp(APP_ID, Secret(APP_SECRET), "", f"{sandbox.base}/oauth/", sandbox.api)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    options = {
+    options: dict[str, Any] = {
         "base_url": sandbox.api,
         "network": LOCAL,
         "poll_interval": 0.02,

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -44,7 +45,7 @@ def upload(service: RunningService, data: bytes, name: str = "file.bin", key: st
     return service.upload(data, name, key)
 
 
-def image_post(**extra) -> dict:
+def image_post(**extra) -> dict[str, Any]:
     return {
         "media": [{"kind": "image", "path": "soup.jpg"}],
         "options": {"pinterest": {"boardId": BOARD}},

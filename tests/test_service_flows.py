@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -36,7 +37,7 @@ def service(tmp_path: Path, sandbox: Sandbox) -> Iterator[RunningService]:
         yield running
 
 
-def url_post(service: RunningService, **extra) -> dict:
+def url_post(service: RunningService, **extra) -> dict[str, Any]:
     return {"media": [{"kind": "image", "url": service.sandbox.url("soup.jpg")}]} | extra
 
 
@@ -66,10 +67,10 @@ class TestIdempotency:
         idempotency_in_progress (with Retry-After) while the first works."""
         service.sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=0.5))
 
-        async def both() -> list[tuple[int, dict, str]]:
+        async def both() -> tuple[tuple[int, dict[str, str], str], tuple[int, dict[str, str], str]]:
             async with aiohttp.ClientSession() as session:
 
-                async def one(delay: float) -> tuple[int, dict, str]:
+                async def one(delay: float) -> tuple[int, dict[str, str], str]:
                     await asyncio.sleep(delay)
                     async with session.post(
                         service.base + "/v1/posts",
@@ -218,7 +219,7 @@ class TestWebhooks:
         made = service.call("POST", "/v1/webhooks", json={"url": "http://127.0.0.2:9/hook"})[2]
         service.call("POST", "/v1/posts", json=url_post(service))
         deadline = time.time() + 5
-        deliveries: list = []
+        deliveries: list[dict[str, Any]] = []
         while time.time() < deadline and not (deliveries and deliveries[0]["status"] == "failed"):
             time.sleep(0.05)
             deliveries = service.call("GET", f"/v1/webhooks/{made['id']}")[2]["deliveries"]
