@@ -142,11 +142,12 @@ class Prepared:
         expires = int(self.service.clock() + self.service.settings.media_url_lifetime)
         return self._entries(lambda stored: self._link(stored, expires) or self._path(stored))
 
-    def to_store(self, due: float) -> Any:
+    def to_store(self, due: float, *, links: bool = True) -> Any:
         """The post as a worker will send it: uploads by id (read back from the media store),
-        images by a signed URL valid past the due time with --public-url."""
+        images by a signed URL valid past the due time with --public-url and `links` (the same
+        due time, the same URL: scheduling again is recognised as the same post)."""
         expires = int(due + SCHEDULED_LINK_MARGIN)
-        return self._entries(lambda stored: self._link(stored, expires) or {"mediaId": stored.id})
+        return self._entries(lambda stored: (links and self._link(stored, expires)) or {"mediaId": stored.id})
 
     async def diagnostics(self, online: bool) -> list[Diagnostic]:
         service = self.service
@@ -277,7 +278,7 @@ async def _publish_now(
     service: Service, request: web.Request, prepared: Prepared, now: float
 ) -> web.Response:
     schedule = service.backend.schedule
-    stored_post = prepared.to_store(now)
+    stored_post = prepared.to_store(now, links=False)  # its record names the upload, as it was sent
     existing = schedule.get(prepared.post["id"], prepared.workspace)
     if existing is not None:
         if existing.post != stored_post:

@@ -91,15 +91,18 @@ class TestPublishing:
 
     def test_an_uploaded_webp_goes_by_signed_public_url(self, public_service: RunningService) -> None:
         """With --public-url an uploaded image (WebP too) goes as image_url at the service's signed
-        content URL, which is also the link; the URL serves the bytes without a key."""
+        content URL, which is also the link; the URL serves the bytes without a key. The same
+        post again answers its record."""
         data = image("WEBP")
         media = upload(public_service, data, "photo.webp")[2]
         post = {
+            "id": "webp-1",
             "media": [{"kind": "image", "mediaId": media["mediaId"]}],
             "options": {"pinterest": {"boardId": BOARD}},
         }
         status, _, body = call(public_service, "POST", "/v1/posts", json=post)
         assert status == 201, body
+        assert call(public_service, "POST", "/v1/posts", json=post)[:1] == (200,)
         sent = [b for m, p, b in public_service.sandbox.state.requests if p == "/v5/pins"][-1]
         url = sent["media_source"]["url"]
         assert sent["media_source"]["source_type"] == "image_url"
@@ -128,6 +131,18 @@ class TestPublishing:
         pin = service.sandbox.state.pins[body["pinId"]]
         assert pin["media"]["media_type"] == "video"
         assert service.sandbox.state.hits["POST /upload/{media_id}"] == 1
+
+    def test_pinterest_s_own_media_id_keeps_working(self, service: RunningService) -> None:
+        """An all-digit mediaId is Pinterest's own video id: passed through, not an upload."""
+        media = upload(service, video("mp4"), "clip.mp4")[2]
+        cover = {"boardId": BOARD, "coverImageUrl": service.sandbox.url("cover.jpg")}
+        first = {"media": [{"kind": "video", "mediaId": media["mediaId"]}], "options": {"pinterest": cover}}
+        assert call(service, "POST", "/v1/posts", json=first)[0] == 201
+        (pinterest_id,) = service.sandbox.state.media
+        again = {"media": [{"kind": "video", "mediaId": pinterest_id}], "options": {"pinterest": cover}}
+        status, _, body = call(service, "POST", "/v1/posts", json=again)
+        assert status == 201, body
+        assert service.sandbox.state.hits["POST /upload/{media_id}"] == 1  # nothing uploaded again
 
     def test_preflight_errors_are_422_problems_with_the_rule(self, service: RunningService) -> None:
         """A post without media: 422 problem+json naming the rule, message, fix, docs and request id."""

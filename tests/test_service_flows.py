@@ -311,3 +311,34 @@ class TestNoSecrets:
             assert secret not in logged
             for answer in answers:
                 assert secret not in answer
+
+
+class TestWorkerEvents:
+    def test_a_worker_run_tells_subscribers_of_an_expiring_token(self, tmp_path: Path) -> None:
+        """`pinrules worker --once` (a real process) looks at the accounts and delivers
+        `token.expiring`, signed, to a subscriber of the account's workspace."""
+        from publisher import Account, Secret
+
+        from .helpers import run
+
+        database = tmp_path / "db"
+        store = SqliteScheduleStore(database / "schedule.sqlite3")
+        accounts = AccountStore(database / "accounts.sqlite3")
+        now = time.time()
+        accounts.save(Account("shop", "1", "sandbox", (), Secret("pina_x"), now + 86400, Secret("pinr_x"),
+                              now + 3 * 86400, workspace="team"))  # fmt: skip
+        with Receiver() as receiver:
+            subscription = store.webhooks.subscribe("team", receiver.url, ("token.expiring",), now)
+            result = run("worker", "--once", "--isolated", "--allow-private-network", "--database",
+                         f"sqlite:{database}")  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            assert receiver.arrived.wait(5)
+        headers, body, _ = receiver.received[0]
+        payload = Webhook(subscription.secret.reveal()).verify(body, headers)
+        assert payload["type"] == "token.expiring"
+        assert payload["data"]["account"] == "shop"
+        assert payload["data"]["refresh_expires_in_days"] == 3.0
+        assert "pinr_x" not in body.decode()
+        assert "pina_x" not in body.decode()
+        store.close()
+        accounts.close()
