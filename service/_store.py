@@ -53,7 +53,7 @@ MIGRATIONS = (
 KEY_PATTERN = re.compile(r"prk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}")
 WORKSPACE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 USED_EVERY = 60.0  # last_used_at is written at most once a minute per key
-REMEMBER_FOR = 5.0  # a checked key is trusted this long without a look-up (a revocation from
+REMEMBER_FOR = 2.0  # a checked key is trusted this long without a look-up (a revocation from
 # another process takes effect within it; one through this store at once)
 
 

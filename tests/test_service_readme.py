@@ -68,3 +68,60 @@ def test_the_readme_curl_lines_work(tmp_path: Path, sandbox: Sandbox) -> None:
             body, _, status = run.stdout.rpartition("\n")
             assert int(status) == EXPECTED[_route(line)], (line, body)
             json.loads(body)
+
+
+def test_pinrules_serve_and_apikeys_as_processes(tmp_path: Path) -> None:
+    """`pinrules apikeys create` prints a key once; `pinrules serve` (a real process) takes it,
+    refuses it once `apikeys revoke` ran, and stops cleanly on SIGTERM."""
+    import signal
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from .helpers import free_port, run
+
+    database = f"sqlite:{tmp_path}"
+    made = run("apikeys", "create", "--workspace", "shop", "--name", "web", "--database", database)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert key.startswith("prk_")
+    assert "shown once" in made.stderr
+    listed = json.loads(run("apikeys", "list", "--database", database).stdout)
+    assert [(k["workspace"], k["name"], k["revoked"]) for k in listed] == [("shop", "web", False)]
+    assert key not in json.dumps(listed)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pinrules", "serve", "--port", str(port), "--isolated",
+         "--database", database],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def get(path: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {key}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if get("/healthz") == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert get("/v1/posts") == 200
+        assert run("apikeys", "revoke", listed[0]["id"], "--database", database).returncode == 0
+        time.sleep(2.1)  # a checked key is remembered for 2 s
+        assert get("/v1/posts") == 401
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=20)
+    assert server.returncode == 0, err
+    assert f"pinrules service on http://127.0.0.1:{port}" in out
+    assert key not in out + err
