@@ -29,6 +29,8 @@ def inspect_file(path: Path) -> FileFacts:
         return FileFacts(name, problem=f"{name} does not exist")
     except OSError as error:
         return FileFacts(name, problem=f"{name} cannot be read ({error.strerror})")
+    except ValueError:  # a NUL or an unencodable character: no file can have this name
+        return FileFacts(repr(name), problem=f"{name!r} is not a possible file name")
     if stat.S_ISDIR(info.st_mode):
         return FileFacts(name, problem=f"{name} is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device could block or never end

@@ -574,6 +574,39 @@ def _paths() -> dict[str, Any]:
     }
 
 
+# what an answer's body gives the next request (OpenAPI links: for clients, and for the
+# stateful schemathesis test that follows them)
+LINKS = {
+    ("post", "/v1/posts", "201"): [("get", "/v1/posts/{post_id}", "post_id", "/id"),
+                                   ("delete", "/v1/posts/{post_id}", "post_id", "/id")],
+    ("post", "/v1/media", "201"): [("get", "/v1/media/{media_id}", "media_id", "/mediaId"),
+                                   ("get", "/v1/media/{media_id}/content", "media_id", "/mediaId")],
+    ("post", "/v1/webhooks", "201"): [("get", "/v1/webhooks/{webhook_id}", "webhook_id", "/id"),
+                                      ("delete", "/v1/webhooks/{webhook_id}", "webhook_id", "/id")],
+}  # fmt: skip
+
+
+def operation_id(method: str, path: str) -> str:
+    """`get /v1/posts/{post_id}` -> `get_posts_post_id`."""
+    words = [w.strip("{}") for w in path.split("/") if w and w != "v1"]
+    return "_".join([method, *words]).replace(".", "_")
+
+
+def _with_ids_and_links(paths: dict[str, Any]) -> dict[str, Any]:
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method != "parameters":
+                operation["operationId"] = operation_id(method, path)
+    for (method, path, status), targets in LINKS.items():
+        answer = paths[path][method]["responses"][status]
+        answer["links"] = {
+            operation_id(to_method, to_path): {"operationId": operation_id(to_method, to_path),
+                                               "parameters": {name: f"$response.body#{pointer}"}}
+            for to_method, to_path, name, pointer in targets
+        }  # fmt: skip
+    return paths
+
+
 @functools.cache
 def openapi() -> dict[str, Any]:
     return {
@@ -586,7 +619,7 @@ def openapi() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"apiKey": []}],
-        "paths": _paths(),
+        "paths": _with_ids_and_links(_paths()),
         "components": {
             "securitySchemes": {
                 "apiKey": {

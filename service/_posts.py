@@ -88,12 +88,17 @@ class Prepared:
         self.findings: list[Finding] = []
         self.stack = contextlib.ExitStack()
         self.uploads: dict[int, StoredMedia] = {}
+        self.client_paths: list[int] = []  # media items that name a local path (refused)
         self.account: str | None = None
         self.defaults: dict[str, Any] | None = None
 
     def __enter__(self) -> Prepared:
         media = self.post.get("media") if isinstance(self.post, dict) else None
         for index, entry in enumerate(media if isinstance(media, list) else []):
+            if isinstance(entry, dict) and "path" in entry:  # a file of the server: never opened
+                self.client_paths.append(index)
+                refusal = "the posting service takes uploads (mediaId) or URLs, not paths"
+                self.findings.append(("post.media.path_local_only", ("media", index, "path"), refusal))
             if not (isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId"))):
                 continue
             found = self.service.backend.media.get(entry["mediaId"], self.workspace)
@@ -154,7 +159,11 @@ class Prepared:
         checked = self.to_send()
         found = service.preflight.check(checked, self.defaults)
         if online:
-            (probed,) = await online_findings([OnlinePost(checked, Path.cwd())], service.settings.network)
+            probe = checked
+            if self.client_paths:  # the files phase must not open a path a caller named
+                kept = [m for i, m in enumerate(checked["media"]) if i not in self.client_paths]
+                probe = checked | {"media": kept}
+            (probed,) = await online_findings([OnlinePost(probe, Path.cwd())], service.settings.network)
             found += service.preflight.probe_diagnostics(probed)
         return found + [
             service.preflight.diagnose(code, message, pointer) for code, pointer, message in self.findings

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -43,13 +42,6 @@ def call(service: RunningService, method: str, path: str, **kwargs):
 
 def upload(service: RunningService, data: bytes, name: str = "file.bin", key: str | None = None):
     return service.upload(data, name, key)
-
-
-def image_post(**extra) -> dict[str, Any]:
-    return {
-        "media": [{"kind": "image", "path": "soup.jpg"}],
-        "options": {"pinterest": {"boardId": BOARD}},
-    } | extra
 
 
 def later(seconds: float = 3600) -> str:
@@ -158,6 +150,16 @@ class TestPublishing:
         assert body["requestId"] == headers["X-Request-Id"]
         assert {"type", "title", "status", "detail", "instance"} <= set(body)
         assert body["diagnostics"][0]["rule"] == "pinterest.media.required"
+        assert service.sandbox.state.pins == {}
+
+    def test_a_local_path_is_refused_and_never_opened(self, service: RunningService) -> None:
+        """A post naming a file of the server by path: 422 post.media.path_local_only, before the
+        files phase could read it (a NUL in the name is no crash either)."""
+        for path in (str(service.sandbox.dir / "soup.jpg"), "/etc/passwd", "a\u0000b.jpg"):
+            post = {"media": [{"kind": "image", "path": path}], "options": {"pinterest": {"boardId": BOARD}}}
+            status, _, body = call(service, "POST", "/v1/posts", json=post)
+            assert (status, body["rule"]) == (422, "post.media.path_local_only")
+            assert [d["rule"] for d in body["diagnostics"]] == ["post.media.path_local_only"]
         assert service.sandbox.state.pins == {}
 
     def test_an_unknown_media_id_is_a_diagnostic(self, service: RunningService) -> None:

@@ -74,6 +74,25 @@ def test_every_operation_keeps_to_its_description(running: RunningService, mode:
             assert mode is GenerationMode.NEGATIVE
 
 
+def test_sequences_that_follow_the_links_keep_to_the_description(running: RunningService) -> None:
+    """Stateful: schemathesis chains operations through the description's links (a post made,
+    then read and cancelled; an upload made, then read; a webhook made, read and deleted)."""
+    schema = schemathesis.openapi.from_url(f"{running.base}/v1/openapi.json", headers=running.headers())
+    machine: Any = schema.as_state_machine()
+
+    class Sequences(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": running.headers()}
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Sequences.run(settings=settings(max_examples=EXAMPLES * 2, stateful_step_count=6, deadline=None,
+                                    suppress_health_check=list(HealthCheck), database=None))  # fmt: skip
+
+
 def test_the_served_description_is_the_module_s(running: RunningService) -> None:
     """/v1/openapi.json is what `service.openapi()` builds, and is OpenAPI 3.1."""
     status, _, body = running.call("GET", "/v1/openapi.json")
