@@ -205,9 +205,8 @@ def main() -> list[tuple[str, float, str, bool]]:
     print(f"validate, one client: p50 {_p50_ms(latencies):.3f} ms; in-process check p50 "
           f"{_p50_ms(local_latencies):.3f} ms; the service adds {added:.3f} ms "
           f"(GET /healthz p50 {_p50_ms(health):.3f} ms: the HTTP round trip alone)")  # fmt: skip
-    print(
-        f"service CPU per request: validate {validate_cpu * 1000:.3f} ms, GET /healthz {health_cpu * 1000:.3f} ms"
-    )
+    cpu = f"validate {validate_cpu * 1000:.3f} ms, GET /healthz {health_cpu * 1000:.3f} ms"
+    print(f"service CPU per request: {cpu}")
     print(f"upload 1 GB: {upload_seconds:.1f} s ({media['sizeBytes']:,} bytes stored), service memory "
           f"{before:.0f} MB before, peak {peak:.0f} MB")  # fmt: skip
     growth = peak - before
