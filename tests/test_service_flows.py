@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -128,6 +130,21 @@ class TestAccounts:
             stored = AccountStore(service.folder / "db" / "accounts.sqlite3").require("shop")
             assert stored.workspace == "default"
             assert stored.access_token.reveal() in sandbox.state.issued
+
+    @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+    def test_connect_with_a_real_headless_browser(self, tmp_path: Path, sandbox: Sandbox) -> None:
+        """Headless Chromium opens the authorization URL, follows the consent page's redirect to
+        the callback, and shows its page; the account is then the workspace's."""
+        with running_service(tmp_path, sandbox) as service:
+            started = service.call("POST", "/v1/accounts/connect/pinterest", json={"name": "browser"})[2]
+            browser = subprocess.run(
+                ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", started["authorizationUrl"]],
+                capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+            assert browser.returncode == 0, browser.stderr[-2000:]
+            assert "<h1>Pinterest account connected</h1>" in browser.stdout
+            assert [a["id"] for a in service.call("GET", "/v1/accounts")[2]["items"]] == ["browser"]
 
     def test_a_used_or_unknown_state_is_refused(self, service: RunningService) -> None:
         """The callback with a state the service did not issue: a 400 page, no account."""
