@@ -262,7 +262,12 @@ async def idempotency(request: web.Request, handler: Handler) -> web.StreamRespo
     service = request.app[SERVICE]
     workspace = workspace_of(request)
     claim = service.store.claim(
-        workspace, key, await _fingerprint(request), service.clock(), service.settings.idempotency_ttl
+        workspace,
+        key,
+        await _fingerprint(request),
+        now=service.clock(),
+        ttl=service.settings.idempotency_ttl,
+        stale_after=service.settings.publish_lease * 2,
     )
     if claim.state == "conflict":
         raise Problem(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import json
 import secrets
 from datetime import UTC, datetime
@@ -233,7 +234,7 @@ async def create(request: web.Request) -> web.Response:
     workspace = workspace_of(request)
     post = _post_object(await json_body(request))
     if not isinstance(post.get("id"), str) or not post["id"]:
-        post = {"id": "post_" + secrets.token_urlsafe(12)} | post
+        post = {"id": _new_post_id(request, workspace)} | post
     with Prepared(service, request, post, workspace) as prepared:
         prepared.resolve_account()
         found = await prepared.diagnostics(online=True)
@@ -250,6 +251,15 @@ async def create(request: web.Request) -> web.Response:
         if due is not None and due > now:
             return _schedule(service, request, prepared, due, now)
         return await _publish_now(service, request, prepared, now)
+
+
+def _new_post_id(request: web.Request, workspace: str) -> str:
+    """An id for a post that has none: from its Idempotency-Key when it has one (a retry after
+    a crash finds the same post, not a second one), else random."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return "post_" + secrets.token_urlsafe(12)
+    return "post_" + hashlib.sha256(f"{workspace}\n{key}".encode()).hexdigest()[:24]
 
 
 def _reused(service: Service, request: web.Request, message: str) -> Problem:

@@ -167,11 +167,20 @@ class ServiceStore:
 
     # idempotency
 
-    def claim(self, workspace: str, key: str, fingerprint: str, now: float, ttl: float) -> Claim:
-        """Claim `key` for a request with this fingerprint, in one transaction."""
+    def claim(
+        self, workspace: str, key: str, fingerprint: str, *, now: float, ttl: float, stale_after: float
+    ) -> Claim:
+        """Claim `key` for a request with this fingerprint, in one transaction. A claim still in
+        progress after `stale_after` seconds was abandoned (its process died): it is taken over
+        (the work itself is keyed too, see `_posts`, so it is not done twice)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute("DELETE FROM idempotency WHERE expires_at <= ?", (now,))
+            self._db.execute(
+                "DELETE FROM idempotency WHERE workspace = ? AND key = ? AND fingerprint = ? "
+                "AND state = 'in_progress' AND created_at <= ?",
+                (workspace, key, fingerprint, now - stale_after),
+            )
             row = self._db.execute(
                 "SELECT fingerprint, state, status, headers, body FROM idempotency "
                 "WHERE workspace = ? AND key = ?",

@@ -94,6 +94,25 @@ class TestIdempotency:
         )
         assert replay[2]["pinId"] == json.loads(first[2])["pinId"]
 
+    def test_a_claim_abandoned_by_a_crash_is_taken_over_without_a_second_pin(
+        self, service: RunningService
+    ) -> None:
+        """A key whose first request died mid-publish (its claim left in progress, its post
+        sending) is taken over once stale; the post, named from the key, is found, not sent again."""
+        from service import ServiceStore
+
+        headers = {"Idempotency-Key": "crashed"}
+        first = service.call("POST", "/v1/posts", json=url_post(service), headers=headers)
+        assert first[0] == 201
+        store = ServiceStore(service.folder / "db" / "service.sqlite3")
+        connection = store._db
+        connection.execute("UPDATE idempotency SET state = 'in_progress', created_at = created_at - 3600")
+        store.close()
+        again = service.call("POST", "/v1/posts", json=url_post(service), headers=headers)
+        assert again[0] == 200  # the post's record: published once
+        assert again[2]["pinId"] == first[2]["pinId"]
+        assert len(service.sandbox.state.pins) == 1
+
     def test_a_failed_request_can_be_retried_under_its_key(self, service: RunningService) -> None:
         """A 4xx answer is kept as the key's answer; a body error is replayed, not redone."""
         headers = {"Idempotency-Key": "bad-1"}
