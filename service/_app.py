@@ -95,6 +95,11 @@ class Service:
     def start(self) -> None:
         settings = self.settings
         given_backend, given_store = self._given
+        if self.oauth_app is None:  # the app's credentials refresh tokens; connecting names its own URI
+            try:
+                self.oauth_app = OAuthApp.from_env(CALLBACK_PATH, settings.base_url, settings.app_id)
+            except OAuthError:
+                self.oauth_app = None  # publishing for an account will say what is missing
         self.backend = given_backend or open_backend(settings.database, create_accounts=True)
         self.store = given_store or ServiceStore(default_path(settings.database))
         if self.backend.webhooks is not None:

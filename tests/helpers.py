@@ -187,10 +187,11 @@ class RunningService:
 
 @contextmanager
 def running_service(
-    folder: Path, sandbox: Sandbox, *, public: bool = False, **settings: Any
+    folder: Path, sandbox: Sandbox, *, public: bool = False, oauth: bool = True, **settings: Any
 ) -> Iterator[RunningService]:
     """`make_app` on a free port (its own URL as --public-url with `public`), its stores in
-    `folder`/db, the stand-in's OAuth app registered."""
+    `folder`/db, the stand-in's OAuth app registered (and given to the app, unless `oauth` is
+    False: then it comes from the environment, as with `pinrules serve`)."""
     from publisher import DeliverySettings, OAuthApp, open_backend
     from service import AccessLogger, ServiceSettings, ServiceStore, make_app
 
@@ -199,7 +200,7 @@ def running_service(
     backend = open_backend(f"sqlite:{database}", create_accounts=True)
     store = ServiceStore(database / "service.sqlite3")
     sandbox.state.apps[APP_ID] = APP_SECRET
-    oauth = OAuthApp(APP_ID, Secret(APP_SECRET), "", f"{sandbox.base}/oauth/", sandbox.api)
+    oauth_app = OAuthApp(APP_ID, Secret(APP_SECRET), "", f"{sandbox.base}/oauth/", sandbox.api)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     options: dict[str, Any] = {
@@ -210,7 +211,7 @@ def running_service(
         "public_url": base if public else None,
         "database": f"sqlite:{database}",
     } | settings
-    app = make_app(ServiceSettings(**options), oauth_app=oauth)
+    app = make_app(ServiceSettings(**options), oauth_app=oauth_app if oauth else None)
     server = ServerThread(
         app, port, access_log=logging.getLogger("aiohttp.access"), access_log_class=AccessLogger
     )

@@ -165,6 +165,28 @@ class TestAccounts:
             assert "<h1>Pinterest account connected</h1>" in browser.stdout
             assert [a["id"] for a in service.call("GET", "/v1/accounts")[2]["items"]] == ["browser"]
 
+    def test_the_app_comes_from_the_environment(
+        self, tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """As `pinrules serve` runs it (no app given): PINTEREST_APP_ID and PINTEREST_APP_SECRET
+        connect accounts and keep their tokens fresh for publishing; without them, connecting is
+        a 503 problem that says what to set."""
+        from .helpers import APP_ID, APP_SECRET
+
+        with running_service(tmp_path / "none", sandbox, oauth=False) as service:
+            status, _, body = service.call("POST", "/v1/accounts/connect/pinterest", json={})
+            assert (status, body["code"]) == (503, "oauth_not_configured")
+            assert "PINTEREST_APP_SECRET" in body["detail"]
+        monkeypatch.setenv("PINTEREST_APP_ID", APP_ID)
+        monkeypatch.setenv("PINTEREST_APP_SECRET", APP_SECRET)
+        monkeypatch.setenv("PINTEREST_OAUTH_URL", f"{sandbox.base}/oauth/")
+        with running_service(tmp_path / "env", sandbox, oauth=False) as service:
+            service.connect_account()
+            status, _, body = service.call("POST", "/v1/posts", json=url_post(service))
+            assert (status, body["status"]) == (201, "published"), body
+            started = service.call("POST", "/v1/accounts/connect/pinterest", json={})[2]
+            assert started["authorizationUrl"].startswith(f"{sandbox.base}/oauth/?client_id={APP_ID}")
+
     def test_a_used_or_unknown_state_is_refused(self, service: RunningService) -> None:
         """The callback with a state the service did not issue: a 400 page, no account."""
         status, _, page = service.call("GET", "/v1/accounts/connect/pinterest/callback?code=x&state=forged")
