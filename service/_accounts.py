@@ -132,6 +132,7 @@ async def callback(request: web.Request) -> web.Response:
         account, workspace=pending.workspace, default_board_id=existing.default_board_id if existing else None
     )
     service.accounts.save(account)
+    service.accounts_changed()
     return _page(
         "Pinterest account connected",
         f"{account.username} is connected as {account.name}. You can close this page.",
@@ -152,7 +153,7 @@ def _find(service: Service, request: web.Request) -> Account:
 async def list_accounts(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     workspace = workspace_of(request)
-    mine = [account_view(a) for a in service.accounts.all() if a.workspace == workspace]
+    mine = [account_view(a) for a in service.accounts.all() if a.workspace == workspace]  # fresh, for people
     return web.json_response({"items": mine})
 
 
@@ -179,7 +180,9 @@ async def update(request: web.Request) -> web.Response:
         if problem is not None:
             diagnostic = service.preflight.diagnose("pinterest.board.exists", problem, ("defaultBoardId",))
             raise preflight_problem(request, service.settings.public_url, [diagnostic])
-    return web.json_response(account_view(service.accounts.set_default_board(account.name, board)))
+    changed = service.accounts.set_default_board(account.name, board)
+    service.accounts_changed()
+    return web.json_response(account_view(changed))
 
 
 async def _board_problem(service: Service, account: Account, board_id: str) -> str | None:
@@ -212,4 +215,5 @@ async def disconnect(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     account = _find(service, request)
     service.accounts.delete(account.name)
+    service.accounts_changed()
     return web.Response(status=204)

@@ -21,6 +21,7 @@ from aiohttp.abc import AbstractAccessLogger
 from pinrules import NetworkSettings, Preflight, pinterest
 from publisher import (
     REAUTH_WINDOW,
+    Account,
     AccountStore,
     Backend,
     Deliverer,
@@ -41,6 +42,7 @@ from ._store import ServiceStore, default_path
 log = logging.getLogger("pinrules.service")
 CALLBACK_PATH = "/v1/accounts/connect/pinterest/callback"
 IDEMPOTENCY_TTL = 24 * 3600.0
+ACCOUNTS_FRESH_FOR = 1.0
 _RequestKey: Any = getattr(web, "RequestKey", lambda name, _kind: name)
 WORKSPACE = _RequestKey("workspace", str)
 PUBLIC_PATHS = ("/healthz", "/v1/openapi.json", CALLBACK_PATH)
@@ -91,6 +93,8 @@ class Service:
         self.events = Events()
         self.owner = f"service:{id(self):x}:{int(clock())}"
         self.pending_connections: dict[str, Any] = {}
+        self._accounts: list[Account] = []
+        self._accounts_read_at = -1.0
 
     def start(self) -> None:
         settings = self.settings
@@ -128,6 +132,18 @@ class Service:
             self.backend.close()
         if given_store is None:
             self.store.close()
+
+    def workspace_accounts(self, workspace: str) -> list[Account]:
+        """The workspace's accounts, read at most once a second (every post asks; tokens may be
+        encrypted): a change made here is seen at once, one from another process within 1 s."""
+        now = self.clock()
+        if self._accounts_read_at + ACCOUNTS_FRESH_FOR < now or self._accounts_read_at > now:
+            self._accounts = self.accounts.all()
+            self._accounts_read_at = now
+        return [a for a in self._accounts if a.workspace == workspace]
+
+    def accounts_changed(self) -> None:
+        self._accounts_read_at = -1.0
 
     @property
     def accounts(self) -> AccountStore:

@@ -174,7 +174,7 @@ class Prepared:
         """The connected account that publishes the post: its accountId (of this workspace), or the
         workspace's only account; in the default workspace, PINTEREST_ACCESS_TOKEN when it has none."""
         named = self.post.get("accountId") if isinstance(self.post, dict) else None
-        accounts = [a for a in self.service.accounts.all() if a.workspace == self.workspace]
+        accounts = self.service.workspace_accounts(self.workspace)
         where: tuple[str | int, ...] = ("accountId",)
         if isinstance(named, str):
             chosen = next((a for a in accounts if a.name == named), None)
