@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import bounded, engine, lint, memory, network, publish, reader, startup
+from . import bounded, engine, lint, memory, network, publish, reader, service, startup
 
 
 def main() -> None:
     results = []
-    for bench in (startup, engine, reader, lint, bounded, memory, network, publish):
+    for bench in (startup, engine, reader, lint, bounded, memory, network, publish, service):
         results += bench.main()
         print()
     print("ratios (measured in this run)")

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ._errors import BlockedAddressError, InvalidPointer, InvalidTime
     from ._files import FileFacts, inspect_file, resolve_media_path
     from ._folders import cache_dir, data_dir, data_file
-    from ._formats import parse_rfc3339
+    from ._formats import UPLOAD_ID_PREFIX, is_upload_id, parse_rfc3339
     from ._guard import check_address, why_not_public
     from ._json import parse_json
     from ._lint import FileProblem, LintResult, account_for, find_post_files, lint, read_post_file
@@ -81,6 +81,8 @@ _HOMES = {
     "TYPE_NAMES": "_conditions",
     "FORMATS": "_conditions",
     "parse_rfc3339": "_formats",
+    "UPLOAD_ID_PREFIX": "_formats",
+    "is_upload_id": "_formats",
     "load_accounts": "_accounts",
     "write_atomic": "_atomic",
     "Command": "_commands",
@@ -163,6 +165,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "SELECTION_OPTIONS",
     "SNIFF_BYTES",
     "TYPE_NAMES",
+    "UPLOAD_ID_PREFIX",
     "USER_AGENT",
     "YAML_LOADER",
     "BlockedAddressError",
@@ -213,6 +216,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "find_post_files",
     "inspect_file",
     "is_array_index",
+    "is_upload_id",
     "json_type",
     "line_column",
     "lint",

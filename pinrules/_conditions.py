@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._formats import is_digits, is_http_url, is_rfc3339
+from ._formats import is_digits, is_http_url, is_rfc3339, is_upload_id
 from ._pointer import MISSING, Path
 
 OPERATORS = (
@@ -88,6 +88,7 @@ FORMATS: dict[str, Callable[[str], bool]] = {
     "http_url": is_http_url,
     "rfc3339": is_rfc3339,
     "digits": is_digits,
+    "upload_id": is_upload_id,
 }
 
 

@@ -22,6 +22,7 @@ _FORMAT_WORDS = {
     "http_url": "is an absolute http(s) URL",
     "rfc3339": "is an RFC 3339 date-time with an offset",
     "digits": "is made of the digits 0-9 only",
+    "upload_id": "names an upload of the posting service (`med_...`)",
 }
 _ARTICLED = {
     "string": "a string",

@@ -5,7 +5,8 @@ Each format is a predicate on a string, strict where Pinterest (or the standard)
 - `http_url`: an absolute http(s) URL whose host is a DNS name of letter-digit-hyphen labels
   (an IDN by its A-labels or in Unicode), an IPv4 address, or an IPv6 address in brackets;
 - `rfc3339`: an RFC 3339 date-time with an offset (`parse_rfc3339`), leap seconds included;
-- `digits`: ASCII digits only.
+- `digits`: ASCII digits only;
+- `upload_id`: the id of an upload to the posting service (`med_...`).
 """
 
 from __future__ import annotations
@@ -164,6 +165,16 @@ def is_http_url(text: str) -> bool:
 def is_digits(text: str) -> bool:
     """ASCII digits only (a regex '^[0-9]+$' would also accept a trailing newline)."""
     return text.isascii() and text.isdigit()
+
+
+UPLOAD_ID_PREFIX = "med_"
+_UPLOAD_ID = re.compile(r"med_[A-Za-z0-9_-]{1,64}", re.ASCII)
+
+
+def is_upload_id(text: str) -> bool:
+    """The id of an upload to the posting service: `med_` and URL-safe letters (never all digits,
+    which is Pinterest's own media id)."""
+    return _UPLOAD_ID.fullmatch(text) is not None
 
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"

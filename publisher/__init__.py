@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from ._accounts import Account, AccountStore
     from ._api import publish, token_from_env
-    from ._backend import Backend, migrate, open_backend
+    from ._backend import Backend, database_url, migrate, open_backend
     from ._claims import (
         LEASE_SECONDS,
         Claim,
@@ -60,26 +60,57 @@ if TYPE_CHECKING:
         post_key,
     )
     from ._client import DEFAULT_BASE_URL, PinterestClient
-    from ._enqueue import ScheduleResult, schedule
+    from ._enqueue import ScheduleResult, due_at, schedule
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
     from ._limiter import Limiters, RateLimiter
-    from ._media_store import MediaStore, StoredMedia
+    from ._media_store import IncomingMedia, MediaStore, StoredMedia, is_stored_media_id
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
     from ._progress import ProgressBar
     from ._publish import Publisher, PublishOptions, default_owner
     from ._results import PublishResult, Status
     from ._retry import RetryPolicy, parse_retry_after
-    from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
+    from ._schedule import DEFAULT_WORKSPACE, Outcome, PostState, ScheduledPost, ScheduleStore
     from ._schedule_sqlite import SqliteScheduleStore
     from ._secret import Secret
     from ._senders import Senders
-    from ._tokens import TokenManager
+    from ._sqlite import open_store
+    from ._tokens import REAUTH_WINDOW, TokenManager
+    from ._webhooks import (
+        WEBHOOK_EVENTS,
+        Deliverer,
+        Delivery,
+        DeliverySettings,
+        SqliteWebhookStore,
+        Subscription,
+        WebhookStore,
+        bridge,
+        check_expiring,
+        watch_accounts,
+    )
     from ._worker import Worker, WorkerSettings
 
 _HOMES = {
     "migrate": "_backend",
+    "database_url": "_backend",
+    "REAUTH_WINDOW": "_tokens",
+    "watch_accounts": "_webhooks",
+    "IncomingMedia": "_media_store",
+    "is_stored_media_id": "_media_store",
+    "due_at": "_enqueue",
+    "DEFAULT_WORKSPACE": "_schedule",
+    "open_store": "_sqlite",
+    "WEBHOOK_EVENTS": "_webhooks",
+    "Deliverer": "_webhooks",
+    "Delivery": "_webhooks",
+    "DeliverySettings": "_webhooks",
+    "SqliteWebhookStore": "_webhooks",
+    "Subscription": "_webhooks",
+    "WebhookStore": "_webhooks",
+    "bridge": "_webhooks",
+    "check_expiring": "_webhooks",
+    "MediaError": "_media_store",
     "StoredMedia": "_media_store",
     "MediaStore": "_media_store",
     "Senders": "_senders",
@@ -135,8 +166,11 @@ _HOMES = {
 
 __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a test checks)
     "DEFAULT_BASE_URL",
+    "DEFAULT_WORKSPACE",
     "EVENTS",
     "LEASE_SECONDS",
+    "REAUTH_WINDOW",
+    "WEBHOOK_EVENTS",
     "Account",
     "AccountStore",
     "AmbiguousResponse",
@@ -147,10 +181,14 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "Claim",
     "ClaimOutcome",
     "ConnectionFailed",
+    "Deliverer",
+    "Delivery",
+    "DeliverySettings",
     "DownloadFailed",
     "Event",
     "Events",
     "Forbidden",
+    "IncomingMedia",
     "Journal",
     "JournalEntry",
     "JournalError",
@@ -193,25 +231,35 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "Senders",
     "ServerError",
     "SqliteScheduleStore",
+    "SqliteWebhookStore",
     "Status",
     "StoreError",
     "StoredMedia",
+    "Subscription",
     "TokenManager",
     "TokensUnsaved",
     "Unauthorized",
     "UnknownEvent",
     "UploadFailed",
+    "WebhookStore",
     "Worker",
     "WorkerSettings",
+    "bridge",
+    "check_expiring",
+    "database_url",
     "decide_claim",
     "default_owner",
+    "due_at",
+    "is_stored_media_id",
     "migrate",
     "open_backend",
+    "open_store",
     "parse_retry_after",
     "post_key",
     "publish",
     "schedule",
     "token_from_env",
+    "watch_accounts",
 ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from pinrules import data_file
 
 from ._errors import StoreError
+from ._schedule import DEFAULT_WORKSPACE
 from ._secret import Secret
 from ._sqlite import open_store
 
@@ -35,6 +36,12 @@ MIGRATIONS = (
         refresh_expires_at REAL,
         connected_at REAL NOT NULL
     )""",
+    # the workspace an account belongs to (the posting service's API keys see only their own)
+    "ALTER TABLE accounts ADD COLUMN workspace TEXT NOT NULL DEFAULT 'default'",
+)
+_COLUMNS = (
+    "name, user_id, username, scopes, default_board_id, access_token, access_expires_at, "
+    "refresh_token, refresh_expires_at, connected_at, workspace"
 )
 
 
@@ -50,6 +57,7 @@ class Account:
     refresh_expires_at: float | None = None
     default_board_id: str | None = None
     connected_at: float = 0.0
+    workspace: str = DEFAULT_WORKSPACE
 
     def summary(self, now: float | None = None) -> dict[str, object]:
         """Everything about the account but its tokens."""
@@ -130,15 +138,17 @@ class AccountStore:
             account.name, account.user_id, account.username, " ".join(account.scopes),
             account.default_board_id, self._cipher.seal(account.access_token), account.access_expires_at,
             self._cipher.seal(account.refresh_token), account.refresh_expires_at,
-            account.connected_at or time.time(),
+            account.connected_at or time.time(), account.workspace,
         )  # fmt: skip
         try:
-            self._db.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            self._db.execute(
+                f"INSERT OR REPLACE INTO accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+            )
         except sqlite3.Error as error:  # a full disk, a read-only or damaged file
             raise StoreError(f"{self.path}: the account store could not be written ({error})") from None
 
     def get(self, name: str) -> Account | None:
-        row = self._db.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM accounts WHERE name = ?", (name,)).fetchone()
         return self._account(row) if row else None
 
     def require(self, name: str) -> Account:
@@ -150,7 +160,8 @@ class AccountStore:
         return account
 
     def all(self) -> list[Account]:
-        return [self._account(row) for row in self._db.execute("SELECT * FROM accounts ORDER BY name")]
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM accounts ORDER BY name")
+        return [self._account(row) for row in rows]
 
     def delete(self, name: str) -> bool:
         return self._db.execute("DELETE FROM accounts WHERE name = ?", (name,)).rowcount > 0
@@ -167,13 +178,13 @@ class AccountStore:
         return account
 
     def _account(self, row: tuple[Any, ...]) -> Account:
-        """An Account from a row, columns in SCHEMA's order (sqlite rows are untyped)."""
-        name, user_id, username, scopes, board, access, access_at, refresh, refresh_at, connected = row
+        """An Account from a row, columns in _COLUMNS' order (sqlite rows are untyped)."""
+        name, user_id, username, scopes, board, access, access_at, refresh, refresh_at, connected, space = row
         return Account(
             name=str(name), user_id=str(user_id), username=str(username), scopes=tuple(str(scopes).split()),
             default_board_id=None if board is None else str(board),
             access_token=self._cipher.open(access), access_expires_at=float(access_at),
             refresh_token=self._cipher.open(refresh),
             refresh_expires_at=None if refresh_at is None else float(refresh_at),
-            connected_at=float(connected),
+            connected_at=float(connected), workspace=str(space),
         )  # fmt: skip

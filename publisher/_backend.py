@@ -24,6 +24,7 @@ from ._journal import Journal
 from ._media_store import MediaStore
 from ._schedule import ScheduleStore
 from ._schedule_sqlite import SqliteScheduleStore
+from ._webhooks import WebhookStore
 
 DATABASE_VARIABLE = "PINRULES_DATABASE_URL"
 
@@ -35,9 +36,11 @@ class Backend:
     media: MediaStore
     journal: PublishJournal
     accounts: AccountStore | None  # None until an account is connected (SQLite) or migrated
+    webhooks: WebhookStore | None = None  # subscriptions and their outbox, beside the schedule
     database: Any = None  # PostgreSQL: the connection pool the stores share
 
     def close(self) -> None:
+        self.media.close()
         self.schedule.close()
         self.journal.close()
         if self.accounts is not None:
@@ -66,12 +69,15 @@ def migrate(database: str | None) -> str:
     return "the SQLite files are up to date"
 
 
-def open_backend(database: str | None, *, lease: float = LEASE_SECONDS) -> Backend:
-    """The stores of `database`; `lease` is how long a claim in the publish journal lives (a
-    worker's claims should live as long as its hold on a scheduled post)."""
+def open_backend(
+    database: str | None, *, lease: float = LEASE_SECONDS, create_accounts: bool = False
+) -> Backend:
+    """The stores of `database`. `lease` is how long a claim in the publish journal lives (a
+    worker's claims should live as long as its hold on a scheduled post); `create_accounts`
+    makes the account store when there is none yet (the posting service connects accounts)."""
     if database is None or database.startswith("sqlite:"):
         folder = Path(database.removeprefix("sqlite:").removeprefix("//")) if database else None
-        return _sqlite(folder, lease)
+        return _sqlite(folder, lease, create_accounts)
     if database.startswith(("postgresql://", "postgres://")):
         from ._postgres_backend import open_postgres  # noqa: PLC0415 - psycopg only for PostgreSQL
 
@@ -80,7 +86,7 @@ def open_backend(database: str | None, *, lease: float = LEASE_SECONDS) -> Backe
     raise UsageError(f"--database takes postgresql://... or sqlite:FOLDER (got {database.split(':')[0]}:...)")
 
 
-def _sqlite(folder: Path | None, lease: float) -> Backend:
+def _sqlite(folder: Path | None, lease: float, create_accounts: bool) -> Backend:
     """The SQLite files: in `folder`, else each where its variable or the data folder says."""
     schedule = SqliteScheduleStore(folder / "schedule.sqlite3" if folder else None)
     journal = Journal(folder / "journal.sqlite3" if folder else None, lease=lease)
@@ -88,5 +94,5 @@ def _sqlite(folder: Path | None, lease: float) -> Backend:
     default_accounts = accounts_path or Path(
         os.environ.get("PINRULES_ACCOUNTS") or data_dir() / "accounts.sqlite3"
     )
-    accounts = AccountStore(default_accounts) if default_accounts.exists() else None
-    return Backend("sqlite", schedule, schedule.media, journal, accounts)
+    accounts = AccountStore(default_accounts) if create_accounts or default_accounts.exists() else None
+    return Backend("sqlite", schedule, schedule.media, journal, accounts, schedule.webhooks)

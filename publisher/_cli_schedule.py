@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,10 +29,13 @@ from ._backend import Backend, database_url, migrate, open_backend
 from ._commands import SCHEDULE_ACTIONS
 from ._enqueue import ScheduleResult, schedule
 from ._errors import OAuthError
+from ._events import Events
 from ._oauth import OAuthApp
 from ._publish import PublishOptions
 from ._schedule import PostState, ScheduledPost
 from ._senders import Senders
+from ._tokens import REAUTH_WINDOW
+from ._webhooks import Deliverer, bridge, check_expiring, watch_accounts
 from ._worker import Worker, WorkerSettings
 
 
@@ -150,8 +154,6 @@ def _act(args: ScheduleArguments, action: str, rest: list[str]) -> int:
         elif action == "cancel":
             found = backend.schedule.cancel(post_id)
         else:
-            import time  # noqa: PLC0415
-
             found = backend.schedule.retry(post_id, time.time())
         if args.format == "json" or action == "show":
             sys.stdout.write(json.dumps(found.summary(), indent=2, ensure_ascii=False) + "\n")
@@ -183,6 +185,8 @@ def run_worker(args: WorkerArguments) -> int:
     if args.concurrency < 1:
         raise UsageError("--concurrency takes a number of posts, 1 or more")
     preflight = build_preflight(settings)
+    if args.lease <= 0 or args.poll_interval <= 0:
+        raise UsageError("--lease and --poll-interval take a number of seconds above 0")
     backend = open_backend(database_url(args.database, settings.database), lease=args.lease)
     options = PublishOptions(network=NetworkSettings(allow_private_network=settings.allow_private_network),
                              media=MediaFolders.from_settings(settings))  # fmt: skip
@@ -190,30 +194,44 @@ def run_worker(args: WorkerArguments) -> int:
         app: OAuthApp | None = OAuthApp.from_env("http://127.0.0.1/", args.base_url, settings.app_id)
     except OAuthError:
         app = None  # posts of connected accounts will say what is missing
-    if args.lease <= 0 or args.poll_interval <= 0:
-        raise UsageError("--lease and --poll-interval take a number of seconds above 0")
     worker_settings = WorkerSettings(concurrency=args.concurrency, max_lateness=args.max_lateness,
                                      lease=args.lease, poll_interval=args.poll_interval)  # fmt: skip
 
     async def go() -> str:
+        events = Events()
+        if backend.webhooks is not None:  # post and account events become webhook deliveries
+            bridge(events, backend.webhooks, backend.accounts)
         senders = Senders(preflight=preflight, options=options, journal=backend.journal,
-                          accounts=backend.accounts, app=app, base_url=args.base_url)  # fmt: skip
+                          accounts=backend.accounts, app=app, base_url=args.base_url,
+                          events=events)  # fmt: skip
         worker = Worker(backend.schedule, backend.media, senders.send, settings=worker_settings,
-                        preflight=preflight)  # fmt: skip
-        if backend.kind == "postgresql":
-            from ._jobs import run_jobs  # noqa: PLC0415 - procrastinate only for PostgreSQL
-
-            try:
-                await run_jobs(backend.database.url, worker, once=args.once)
-            finally:
-                await senders.close()
-            return str(worker.report)
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, worker.stop)
+                        preflight=preflight, events=events)  # fmt: skip
+        stop = asyncio.Event()
+        deliverer = Deliverer(backend.webhooks, options.network) if backend.webhooks else None
+        helpers = [] if args.once else _helpers(backend, deliverer, events, stop)
         try:
-            return str(await worker.run(once=args.once))
+            if backend.kind == "postgresql":
+                from ._jobs import run_jobs  # noqa: PLC0415 - procrastinate only for PostgreSQL
+
+                await run_jobs(backend.database.url, worker, once=args.once)  # stops on SIGINT/SIGTERM
+            else:
+                loop = asyncio.get_running_loop()
+
+                def stop_all() -> None:
+                    worker.stop()
+                    stop.set()
+
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(signum, stop_all)
+                await worker.run(once=args.once)
+            return str(worker.report)
         finally:
+            stop.set()
+            await asyncio.gather(*helpers)
+            if args.once and backend.accounts is not None:
+                check_expiring(backend.accounts, events, time.time(), REAUTH_WINDOW)
+            if args.once and deliverer is not None:
+                await deliverer.deliver_due()  # what this run queued, once (a cron run)
             await senders.close()
 
     try:
@@ -222,6 +240,19 @@ def run_worker(args: WorkerArguments) -> int:
         backend.close()
     sys.stdout.write(f"worker: {report}\n")
     return 0
+
+
+def _helpers(
+    backend: Backend, deliverer: Deliverer | None, events: Events, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    """Beside the worker: the webhook deliverer, and the hourly look for expiring tokens."""
+    tasks = []
+    if deliverer is not None:
+        tasks.append(asyncio.create_task(deliverer.run(stop)))
+    if backend.accounts is not None:
+        watch = watch_accounts(backend.accounts, events, stop, window=REAUTH_WINDOW)
+        tasks.append(asyncio.create_task(watch))
+    return tasks
 
 
 def run_migrate(database: str | None) -> int:

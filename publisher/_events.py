@@ -1,4 +1,5 @@
-"""Events for subscribers (Python callbacks; webhooks deliver them over HTTP).
+"""Events for subscribers (Python callbacks; webhooks subscribe through `_webhooks.bridge`,
+which turns each event into deliveries in a durable outbox).
 
 token.expiring          the refresh token is inside its re-authorisation window
 token.refreshed         a new access token (and refresh token) was stored

@@ -27,7 +27,7 @@ from ._schedule import PostState
 from ._worker import Worker
 
 app = App(connector=PsycopgConnector())  # the real connector is set by `run_jobs`
-STALLED_CHECK = "*/2 * * * * *"  # every 2 seconds (cron with a seconds field)
+STALLED_CHECK = "* * * * * */2"  # every 2 seconds (croniter: the seconds field comes last)
 
 
 class NotYet(PublisherError):

@@ -15,16 +15,16 @@ import hashlib
 import os
 import secrets
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from pinrules import SNIFF_BYTES, sniff
+from pinrules import SNIFF_BYTES, UPLOAD_ID_PREFIX, is_upload_id, sniff
 
 from ._errors import MediaError
 
-MEDIA_ID_PREFIX = "med_"
 CHUNK = 1024 * 1024
 
 
@@ -45,11 +45,11 @@ class StoredMedia:
 
 
 def new_media_id() -> str:
-    return MEDIA_ID_PREFIX + secrets.token_urlsafe(18)
+    return UPLOAD_ID_PREFIX + secrets.token_urlsafe(18)
 
 
 def is_stored_media_id(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(MEDIA_ID_PREFIX) and len(value) > len(MEDIA_ID_PREFIX)
+    return isinstance(value, str) and is_upload_id(value)
 
 
 def copy_counted(source: IO[bytes], target: IO[bytes], limit: int | None = None) -> tuple[int, str, bytes]:
@@ -66,7 +66,29 @@ def copy_counted(source: IO[bytes], target: IO[bytes], limit: int | None = None)
     return size, digest.hexdigest(), head
 
 
+class IncomingMedia(Protocol):
+    """An upload being received: chunks written as they arrive, then kept (or discarded)."""
+
+    size: int
+    head: bytes  # the first bytes, to judge the type by
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def keep(self, kind: str, now: float) -> StoredMedia:
+        """Adopt the received bytes as a stored item (type by content)."""
+
+    def discard(self) -> None:
+        """Forget what was received (an upload cut short or refused)."""
+
+
 class MediaStore(Protocol):
+    # where `open` gives its files: a post made of stored media names them relative to it, so
+    # that its paths stay inside the post's folder (see pinrules.MediaFolders)
+    folder: Path
+
+    def receive(self, *, workspace: str, filename: str | None) -> IncomingMedia:
+        """Start receiving an upload of unknown length, chunk by chunk (the posting service)."""
+
     def add(self, source: IO[bytes], *, workspace: str, kind: str, filename: str | None,
             now: float, limit: int | None = None) -> StoredMedia:  # fmt: skip
         """Store the bytes of an open file; its type is judged by content."""
@@ -78,6 +100,9 @@ class MediaStore(Protocol):
 
     def delete(self, media_id: str, workspace: str) -> bool: ...
 
+    def close(self) -> None:
+        """Let go of what the store holds locally."""
+
 
 class FolderMedia:
     """Media files in a folder beside the SQLite store, their records in its `media` table."""
@@ -85,6 +110,18 @@ class FolderMedia:
     def __init__(self, folder: Path, database: sqlite3.Connection) -> None:
         self.folder = folder
         self._db = database
+
+    def receive(self, *, workspace: str, filename: str | None) -> _IncomingFile:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return _IncomingFile(self, workspace, filename)
+
+    def _record(self, media: StoredMedia) -> None:
+        self._db.execute(
+            "INSERT INTO media (id, workspace, kind, mime, size, sha256, filename, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (media.id, media.workspace, media.kind, media.mime, media.size, media.sha256, media.filename,
+             media.created_at),
+        )  # fmt: skip
 
     def add(self, source: IO[bytes], *, workspace: str, kind: str, filename: str | None,
             now: float, limit: int | None = None) -> StoredMedia:  # fmt: skip
@@ -99,11 +136,7 @@ class FolderMedia:
             path.unlink(missing_ok=True)
             raise
         media = StoredMedia(media_id, workspace, kind, sniff(head), size, digest, filename, now)
-        self._db.execute(
-            "INSERT INTO media (id, workspace, kind, mime, size, sha256, filename, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (media.id, workspace, kind, media.mime, size, digest, filename, now),
-        )
+        self._record(media)
         return media
 
     def get(self, media_id: str, workspace: str) -> StoredMedia | None:
@@ -129,3 +162,72 @@ class FolderMedia:
         if deleted.rowcount:
             (self.folder / media_id).unlink(missing_ok=True)
         return deleted.rowcount > 0
+
+    def close(self) -> None:
+        pass  # the files stay; the connection is the schedule store's
+
+
+class _IncomingFile:
+    """An upload written to a private temporary file in the media folder, renamed into place
+    (and recorded) once complete: a cut-short upload never becomes a stored item."""
+
+    def __init__(self, store: FolderMedia, workspace: str, filename: str | None) -> None:
+        self._store = store
+        self._workspace = workspace
+        self._filename = filename
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+        descriptor, name = tempfile.mkstemp(dir=store.folder, prefix=".incoming-")  # 0600
+        self._path = Path(name)
+        self._file = os.fdopen(descriptor, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+        self._digest.update(chunk)
+        self._file.write(chunk)
+
+    def keep(self, kind: str, now: float) -> StoredMedia:
+        self._file.close()
+        media = StoredMedia(new_media_id(), self._workspace, kind, sniff(self.head), self.size,
+                            self._digest.hexdigest(), self._filename, now)  # fmt: skip
+        os.replace(self._path, self._store.folder / media.id)
+        self._store._record(media)
+        return media
+
+    def discard(self) -> None:
+        self._file.close()
+        self._path.unlink(missing_ok=True)
+
+
+class SpooledIncoming:
+    """An upload spooled to a private temporary file, then handed whole to a store's `add`
+    (the database keeps media in chunks inside one transaction): nothing is stored until `keep`."""
+
+    def __init__(self, store: MediaStore, workspace: str, filename: str | None) -> None:
+        self._store = store
+        self._workspace = workspace
+        self._filename = filename
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by keep or discard
+        self.size = 0
+        self.head = b""
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+        self._file.write(chunk)
+
+    def keep(self, kind: str, now: float) -> StoredMedia:
+        try:
+            self._file.seek(0)
+            return self._store.add(
+                self._file, workspace=self._workspace, kind=kind, filename=self._filename, now=now
+            )
+        finally:
+            self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()

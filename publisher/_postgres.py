@@ -17,6 +17,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import shutil
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +30,7 @@ from psycopg_pool import ConnectionPool
 from pinrules import SNIFF_BYTES, sniff
 
 from ._errors import MediaError, StoreError
-from ._media_store import StoredMedia, new_media_id
+from ._media_store import IncomingMedia, SpooledIncoming, StoredMedia, new_media_id
 from ._schedule import PostState, ScheduledPost
 from ._schedule_sql import Cursor, SqlScheduleStore
 
@@ -254,7 +257,18 @@ class PostgresMedia:
     """Stored media in the database, in 8 MB chunks, so that any worker on any machine reads them."""
 
     def __init__(self, database: Database) -> None:
+        import tempfile  # noqa: PLC0415
+
         self.database = database
+        self.folder = Path(tempfile.mkdtemp(prefix="pinrules-media-"))  # 0700: the copies `open` makes
+        self._open: dict[str, int] = {}  # media id -> how many `open`s hold its copy
+        self._opening = threading.Lock()
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def receive(self, *, workspace: str, filename: str | None) -> IncomingMedia:
+        return SpooledIncoming(self, workspace, filename)
 
     def add(self, source: IO[bytes], *, workspace: str, kind: str, filename: str | None,
             now: float, limit: int | None = None) -> StoredMedia:  # fmt: skip
@@ -295,12 +309,29 @@ class PostgresMedia:
 
     @contextlib.contextmanager
     def open(self, media: StoredMedia) -> Iterator[Path]:
-        """The bytes in a private temporary file for the `with` (then deleted)."""
+        """The bytes as `folder/<id>` for the `with`: the same name in every process, so that a post
+        sent from stored media is the same post to the publish journal wherever it is sent. Opened
+        twice at once, the item is written once; the last to close deletes it."""
+        path = self.folder / media.id
+        with self._opening:
+            if not self._open.get(media.id):
+                self._write(media, path)
+            self._open[media.id] = self._open.get(media.id, 0) + 1
+        try:
+            yield path
+        finally:
+            with self._opening:
+                self._open[media.id] -= 1
+                if not self._open[media.id]:
+                    del self._open[media.id]
+                    path.unlink(missing_ok=True)
+
+    def _write(self, media: StoredMedia, path: Path) -> None:
         import tempfile  # noqa: PLC0415
 
-        with tempfile.TemporaryDirectory(prefix="pinrules-media-") as folder:
-            path = Path(folder) / (media.filename or media.id)
-            with path.open("wb") as target:
+        descriptor, name = tempfile.mkstemp(dir=self.folder, prefix=".reading-")  # 0600
+        try:
+            with os.fdopen(descriptor, "wb") as target:
                 for seq in range(max(1, -(-media.size // MEDIA_CHUNK))):
                     with self.database.transaction() as sql:
                         row = sql.execute(
@@ -311,7 +342,10 @@ class PostgresMedia:
                         raise MediaError(f"media {media.id} is recorded but part {seq} of it is gone")
                     if row is not None:
                         target.write(bytes(row[0]))
-            yield path
+            os.replace(name, path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
 
     def delete(self, media_id: str, workspace: str) -> bool:
         with self.database.transaction() as sql:

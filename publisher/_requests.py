@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pinrules import pinterest, resolve_media_path
+from pinrules import is_upload_id, pinterest, resolve_media_path
 
 from ._errors import PublisherError
 
@@ -29,6 +29,11 @@ def plan(post: dict[str, Any], base_dir: Path, default_board: str | None = None)
     options = pinterest.pinterest_options(post)
     source = next(s for s in ("url", "path", "mediaId") if s in item)
     value = item[source]
+    if source == "mediaId" and is_upload_id(value):  # the service and workers turn these into files
+        raise PublisherError(
+            f"{value!r} names an upload to the posting service, which only the service (POST /v1/posts) "
+            "and `pinrules worker` can read: give the file by url or path here"
+        )
     if source == "mediaId" and item["kind"] != "video":  # Pinterest uploads only videos: never a path
         raise PublisherError(f"an image cannot be published by mediaId ({value!r}): give it by url or path")
     if source == "path":

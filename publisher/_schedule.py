@@ -106,6 +106,11 @@ class ScheduleStore(Protocol):
         scheduled returns the stored one (scheduling is repeatable); the same id with other
         content, or one that is past `scheduled`, is a ScheduleError."""
 
+    def add_sending(self, item: ScheduledPost, owner: str, until: float) -> ScheduledPost:
+        """Store a new post already `sending` under `owner`'s lease until `until` (published
+        right away by the posting service: if it dies mid-publish, a worker takes the post
+        over and reconciles). An id already stored is a ScheduleError."""
+
     def get(self, post_id: str, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost | None: ...
 
     def list(

@@ -126,6 +126,25 @@ class SqlScheduleStore:
             self.dialect.changed(sql, stored)
         return stored
 
+    def add_sending(self, item: ScheduledPost, owner: str, until: float) -> ScheduledPost:
+        """Store a new post already `sending` under `owner` until `until` (a post published now:
+        should its sender die, a worker takes it over and reconciles, as for any other)."""
+        now = item.created_at or time.time()
+        with self.dialect.transaction() as sql:
+            existing = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id), lock=True)
+            if existing is not None:
+                raise ScheduleError(f"a post with id {item.id!r} is already {existing.status}; "
+                                    "give this post another id")  # fmt: skip
+            sql.execute(
+                f"INSERT INTO scheduled_posts ({COLUMNS}) VALUES "
+                "(?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?, ?, NULL, NULL, '[]', ?, ?)",
+                (item.workspace, item.id, encode_post(item.post), content_hash(item.post), item.account,
+                 item.due_at, item.due_at, owner, until, False, now, now),
+            )  # fmt: skip
+            stored = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id))
+        assert stored is not None
+        return stored
+
     def get(self, post_id: str, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost | None:
         with self.dialect.transaction() as sql:
             return self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))

@@ -16,6 +16,7 @@ from ._media_store import FolderMedia
 from ._schedule import ScheduledPost
 from ._schedule_sql import Executor, SqlScheduleStore
 from ._sqlite import open_store
+from ._webhooks import WEBHOOK_MIGRATION, SqliteWebhookStore
 
 MIGRATIONS = (
     """CREATE TABLE scheduled_posts (
@@ -50,6 +51,7 @@ MIGRATIONS = (
         filename TEXT,
         created_at REAL NOT NULL
     )""",
+    WEBHOOK_MIGRATION,  # webhook subscriptions and their outbox (see _webhooks)
 )
 
 
@@ -89,6 +91,7 @@ class SqliteScheduleStore(SqlScheduleStore):
         self._db.execute("PRAGMA journal_mode=WAL")
         super().__init__(_SqliteDialect(self._db))
         self.media = FolderMedia(self.path.parent / f"{self.path.stem}-media", self._db)
+        self.webhooks = SqliteWebhookStore(self._db)
 
     def __repr__(self) -> str:
         return f"SqliteScheduleStore({str(self.path)!r})"

@@ -18,6 +18,7 @@ from ._api import token_from_env
 from ._claims import PublishJournal
 from ._client import PinterestClient
 from ._errors import ConnectionFailed, NoCredentials, Unauthorized
+from ._events import Events
 from ._oauth import OAuthApp, OAuthFlow
 from ._publish import Publisher, PublishOptions
 from ._results import PublishResult, Status
@@ -36,6 +37,7 @@ class Senders:
         accounts: AccountStore | None,
         app: OAuthApp | None,
         base_url: str | None = None,
+        events: Events | None = None,
     ) -> None:
         self.preflight = preflight
         self.options = replace(options, ignore_schedule=True)  # the worker decides when
@@ -43,6 +45,7 @@ class Senders:
         self.accounts = accounts
         self.app = app
         self.base_url = base_url
+        self.events = events
         self._publishers: dict[str | None, tuple[Publisher, dict[str, Any] | None]] = {}
         self._manager: TokenManager | None = None
 
@@ -61,7 +64,7 @@ class Senders:
         if self.accounts is None or self.app is None:
             raise NoCredentials(f"the post is for account {account!r}, but no account store or app is set")
         if self._manager is None:
-            self._manager = TokenManager(self.accounts, OAuthFlow(self.app))
+            self._manager = TokenManager(self.accounts, OAuthFlow(self.app), self.events)
         stored = self.accounts.require(account)
         source, unauthorized = self._manager.client_auth(account)
         client = PinterestClient(Secret(""), self.base_url, token_source=source, on_unauthorized=unauthorized)

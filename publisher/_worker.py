@@ -184,7 +184,10 @@ class Worker:
         media = post.get("media")
         with contextlib.ExitStack() as stack:
             folder = Path.cwd()
-            if isinstance(media, list):
+            if isinstance(media, list) and any(
+                isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId")) for entry in media
+            ):
+                folder = self.media.folder  # the post's paths lead into it
                 items = []
                 for entry in media:
                     if not (isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId"))):
@@ -194,8 +197,8 @@ class Worker:
                     if stored is None:
                         raise MediaError(f"stored media {entry['mediaId']} is gone")
                     path = stack.enter_context(self.media.open(stored))
-                    folder = path.parent
-                    items.append({k: v for k, v in entry.items() if k != "mediaId"} | {"path": path.name})
+                    local = str(path.relative_to(folder))
+                    items.append({k: v for k, v in entry.items() if k != "mediaId"} | {"path": local})
                 post["media"] = items
             yield post, folder
 

@@ -6,17 +6,24 @@ never from each other.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pinrules import NetworkSettings
+from pinrules import NetworkSettings, pinterest
+from publisher import Account, Backend, Secret
 from publisher.sandbox import SandboxState, demo_state, make_app
+from service import ServiceStore
 
 from .media import image, video
 from .media_server import ServerThread
@@ -138,3 +145,126 @@ def running_sandbox(folder: Path, token: str = TOKEN) -> Iterator[Sandbox]:
         yield Sandbox(base, state, folder)
     finally:
         server.stop()
+
+
+APP_ID, APP_SECRET = "1500123", "sandbox-app-secret-3c9d"
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 a moment ago (for a service that must know its URL first)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningService:
+    """The posting service over loopback, with the stand-in as Pinterest and one API key."""
+
+    base: str
+    key: str
+    store: ServiceStore
+    backend: Backend
+    sandbox: Sandbox
+    folder: Path
+
+    def headers(self, key: str | None = None, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.key}", **extra}
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> tuple[int, Any, Any]:
+        """One request with the API key: status, headers, and the body (JSON when it is, else text)."""
+        import aiohttp
+
+        async def go() -> tuple[int, Any, Any]:
+            async with aiohttp.ClientSession() as session:
+                sent = self.headers(key) | (headers or {})
+                async with session.request(method, self.base + path, headers=sent, **kwargs) as response:
+                    text = await response.text()
+                    try:
+                        body: Any = json.loads(text)
+                    except ValueError:
+                        body = text
+                    return response.status, response.headers.copy(), body
+
+        return asyncio.run(go())
+
+    def upload(self, data: bytes, name: str = "file.bin", key: str | None = None) -> tuple[int, Any, Any]:
+        import aiohttp
+
+        form = aiohttp.FormData()
+        form.add_field("file", data, filename=name, content_type="application/octet-stream")
+        return self.call("POST", "/v1/media", data=form, key=key)
+
+    def new_key(self, workspace: str) -> str:
+        return self.store.create_key(workspace, "test")[1].reveal()
+
+    def connect_account(
+        self, name: str = "shop", workspace: str = "default", board: str | None = BOARD
+    ) -> None:
+        """An account as the OAuth flow stores it, with the stand-in's long-lived test token."""
+        now = time.time()
+        assert self.backend.accounts is not None
+        self.backend.accounts.save(
+            Account(
+                name=name,
+                user_id="sandbox-user",
+                username="sandbox",
+                scopes=pinterest.PUBLISH_SCOPES,
+                access_token=Secret(TOKEN),
+                access_expires_at=now + 30 * 86400,
+                refresh_token=Secret("pinr_unused"),
+                refresh_expires_at=now + 365 * 86400,
+                default_board_id=board,
+                connected_at=now,
+                workspace=workspace,
+            )
+        )
+
+
+@contextmanager
+def running_service(
+    folder: Path, sandbox: Sandbox, *, public: bool = False, oauth: bool = True, **settings: Any
+) -> Iterator[RunningService]:
+    """`make_app` on a free port (its own URL as --public-url with `public`), its stores in
+    `folder`/db, the stand-in's OAuth app registered (and given to the app, unless `oauth` is
+    False: then it comes from the environment, as with `pinrules serve`)."""
+    from publisher import DeliverySettings, OAuthApp, open_backend
+    from service import AccessLogger, ServiceSettings, ServiceStore, make_app
+
+    database = folder / "db"
+    # the test's own connections; the service opens its own in the thread that serves it
+    backend = open_backend(f"sqlite:{database}", create_accounts=True)
+    store = ServiceStore(database / "service.sqlite3")
+    sandbox.state.apps[APP_ID] = APP_SECRET
+    oauth_app = OAuthApp(APP_ID, Secret(APP_SECRET), "", f"{sandbox.base}/oauth/", sandbox.api)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    options: dict[str, Any] = {
+        "base_url": sandbox.api,
+        "network": LOCAL,
+        "poll_interval": 0.02,
+        "delivery": DeliverySettings(poll_interval=0.05, retry_base=0.2, retry_cap=0.5),
+        "public_url": base if public else None,
+        "database": f"sqlite:{database}",
+    } | settings
+    app = make_app(ServiceSettings(**options), oauth_app=oauth_app if oauth else None)
+    server = ServerThread(
+        app, port, access_log=logging.getLogger("aiohttp.access"), access_log_class=AccessLogger
+    )
+    server.start()
+    try:
+        yield RunningService(
+            base, store.create_key("default", "test")[1].reveal(), store, backend, sandbox, folder
+        )
+    finally:
+        server.stop()
+        backend.close()
+        store.close()

@@ -108,12 +108,12 @@ def make_app() -> web.Application:
 class ServerThread:
     """An aiohttp app on 127.0.0.1 and a free port, served from its own thread and loop."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, port: int = 0, **runner: object) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.runner = web.AppRunner(app, access_log=None)
-        self.port = 0
+        self.runner = web.AppRunner(app, **({"access_log": None} | runner))  # type: ignore[arg-type]
+        self.port = port
 
     def start(self) -> str:
         self.thread.start()
@@ -122,7 +122,7 @@ class ServerThread:
 
     async def _start(self) -> None:
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        site = web.TCPSite(self.runner, "127.0.0.1", self.port)
         await site.start()
         self.port = self.runner.addresses[0][1]
 

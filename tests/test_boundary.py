@@ -15,10 +15,11 @@ import pytest
 
 import pinrules
 import publisher
+import service
 
 from .helpers import ROOT, write
 
-PACKAGES = {"pinrules": pinrules, "publisher": publisher}
+PACKAGES = {"pinrules": pinrules, "publisher": publisher, "service": service}
 
 
 def _python_files(*folders: str) -> list[Path]:
@@ -43,10 +44,11 @@ def _imports(path: Path) -> list[str]:
 
 
 class TestImports:
-    @pytest.mark.parametrize("package", ["pinrules", "publisher"])
+    @pytest.mark.parametrize("package", ["pinrules", "publisher", "service"])
     def test_no_private_module_of_a_package_is_imported_from_outside_it(self, package: str) -> None:
         """Outside `package/`, only its public names are imported: never `package._module`."""
-        outside = [p for p in _python_files("pinrules", "publisher", "tests", "bench", "scripts", "examples")
+        folders = ("pinrules", "publisher", "service", "tests", "bench", "scripts", "examples")
+        outside = [p for p in _python_files(*folders)
                    if p.relative_to(ROOT).parts[0] != package]  # fmt: skip
         offenders = [
             f"{path.relative_to(ROOT)}: {name}"
@@ -63,6 +65,16 @@ class TestImports:
             for p in _python_files("pinrules")
             for n in _imports(p)
             if n.split(".")[0] == "publisher"
+        ]
+        assert offenders == []
+
+    def test_the_engine_and_the_publisher_never_import_the_service(self) -> None:
+        """service -> publisher -> pinrules: nothing below names the service."""
+        offenders = [
+            f"{p.relative_to(ROOT)}: {n}"
+            for p in _python_files("pinrules", "publisher")
+            for n in _imports(p)
+            if n.split(".")[0] == "service"
         ]
         assert offenders == []
 
@@ -88,7 +100,7 @@ class TestPublicApi:
             package.no_such_name  # noqa: B018
 
     def test_readme_lists_the_public_api(self) -> None:
-        """README "From Python" names every public name of both packages."""
+        """README "From Python" names every public name of the three packages."""
         section = (ROOT / "README.md").read_text(encoding="utf-8").split("## From Python", 1)[1]
         section = section.split("\n## ", 1)[0]
         missing = [f"{n}.{p}" for n, pkg in PACKAGES.items() for p in pkg.__all__ if f"`{p}`" not in section]
@@ -129,10 +141,10 @@ def _raised_class(module: object, name: str) -> object:
 
 
 class TestErrorTrees:
-    @pytest.mark.parametrize("package", ["pinrules", "publisher"])
+    @pytest.mark.parametrize("package", ["pinrules", "publisher", "service"])
     def test_every_raised_class_is_in_the_tree(self, package: str) -> None:
-        """What library code raises descends from PinrulesError (web responses and the argparse
-        machinery aside)."""
+        """What library code raises descends from PinrulesError (web responses, the service's
+        `Problem` answers among them, and the argparse machinery aside)."""
         offenders = []
         for path in _python_files(package):
             if path.name == "__main__.py":
@@ -142,11 +154,13 @@ class TestErrorTrees:
                 if name.startswith("web.HTTP"):  # the stand-in's answers, not errors of ours
                     continue
                 target = _raised_class(module, name)
+                if getattr(target, "__qualname__", "") == "Problem" and package == "service":
+                    continue  # the service's problem+json answers, raised to end a handler
                 if not (isinstance(target, type) and issubclass(target, pinrules.PinrulesError)):
                     offenders.append(f"{path.relative_to(ROOT)}: raise {name}")
         assert offenders == []
 
-    @pytest.mark.parametrize("name", sorted(PACKAGES))
+    @pytest.mark.parametrize("name", ["pinrules", "publisher"])
     def test_the_tree_is_drawn_with_every_class(self, name: str) -> None:
         """The errors module's docstring names every error class the package exports."""
         errors = importlib.import_module(f"{name}._errors")
@@ -175,11 +189,30 @@ def _modules_after(*args: str, cwd: Path | None = None) -> set[str]:
 
 
 class TestStartUp:
-    @pytest.mark.parametrize("args", [["--version"], ["--help"], ["lint", "--help"], ["publish", "--help"]])
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["--version"],
+            ["--help"],
+            ["lint", "--help"],
+            ["publish", "--help"],
+            ["serve", "--help"],
+            ["apikeys", "list", "--help"],
+        ],
+    )
     def test_help_and_version_import_only_the_command_line(self, args: list[str]) -> None:
         """No engine, YAML, HTTP or validation library just to print help or the version."""
         modules = _modules_after(*args)
-        heavy = {"yaml", "aiohttp", "jsonschema", "pydantic", "pinrules._engine", "publisher._client"}
+        heavy = {
+            "yaml",
+            "aiohttp",
+            "jsonschema",
+            "pydantic",
+            "pinrules._engine",
+            "publisher._client",
+            "standardwebhooks",
+            "service._app",
+        }
         assert modules & heavy == set()
 
     def test_a_warm_lint_imports_no_http_validation_or_model_library(self, tmp_path: Path) -> None:
@@ -203,11 +236,11 @@ class TestStartUp:
         assert {m for m in modules if m.split(".")[0] in ("aiohttp", "pydantic", "jsonschema")} == set()
 
 
-def test_entry_point_registers_the_publisher() -> None:
-    """The installed distribution names publisher's register function for the script."""
+def test_entry_point_registers_the_publisher_and_the_service() -> None:
+    """The installed distribution names publisher's and the service's register functions."""
     found = subprocess.run(
         [sys.executable, "-c", "import importlib.metadata as m, json; "
          "print(json.dumps([e.value for e in m.entry_points(group='pinrules.commands')]))"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    assert "publisher._commands:register" in json.loads(found.stdout)
+    assert {"publisher._commands:register", "service._commands:register"} <= set(json.loads(found.stdout))

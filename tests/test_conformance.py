@@ -60,14 +60,35 @@ def publish(sandbox: Sandbox, post: dict[str, Any]) -> Any:
 
 class TestMediaIds:
     def test_an_image_media_id_is_its_own_diagnostic(self) -> None:
-        """An image given by mediaId is refused statically, with its own code and fix text."""
+        """An image given by Pinterest's kind of mediaId (digits) is refused statically, with its
+        own code and fix text: Pinterest has no image uploads."""
         found = PREFLIGHT.check(post_with({"kind": "image", "mediaId": "4567890123"}))
         assert [(d.rule, d.pointer) for d in found] == [
             ("pinterest.image.media_id_unsupported", "/media/0/mediaId")
         ]
-        assert (
-            found[0].fix == "Upload images by url or path; mediaId for images comes with the posting service."
+        assert found[0].fix == (
+            "Upload images by url or path, or upload the file with POST /v1/media "
+            "and use the mediaId it returns."
         )
+
+    @pytest.mark.parametrize(
+        ("kind", "media_id", "ok"),
+        [
+            ("image", "med_Q2xvdWR5", True),
+            ("video", "med_Q2xvdWR5", True),
+            ("image", "med_", False),
+            ("image", "med_a/b", False),
+            ("image", "MED_Q2xvdWR5", False),
+            ("video", "med_" + "a" * 65, False),
+        ],
+    )
+    def test_an_upload_of_the_posting_service_is_a_media_id(self, kind: str, media_id: str, ok: bool) -> None:
+        """A `med_...` id (an upload to the posting service) passes the static phase for both kinds;
+        the service checks that it exists (post.media.media_id_known)."""
+        cover = {"coverImageUrl": "https://cdn.example.com/c.jpg"} if kind == "video" else {}
+        found = codes(post_with({"kind": kind, "mediaId": media_id}, **cover))
+        rule = {"image": "pinterest.image.media_id_unsupported", "video": "pinterest.video.media_id_digits"}
+        assert found == ([] if ok else [rule[kind]])
 
     @pytest.mark.parametrize(
         ("media_id", "ok"), [("4567890123", True), ("clip.mp4", False), ("12\n", False), ("١٢", False)]
@@ -94,6 +115,15 @@ class TestMediaIds:
         assert "an image cannot be published by mediaId ('soup.jpg')" in ignored.stdout
         assert "Traceback" not in ignored.stdout + ignored.stderr
         assert "base64" not in ignored.stdout
+
+    def test_publishing_an_upload_id_outside_the_service_says_where_it_works(self, tmp_path: Path) -> None:
+        """`pinrules publish` of a post naming a posting-service upload sends nothing to Pinterest
+        (it has no file to read) and says who can send it."""
+        post = write(tmp_path / "post.json", post_with({"kind": "image", "mediaId": "med_Q2xpcA"}))
+        done = run("publish", "--dry-run", "--isolated", post, cwd=tmp_path)
+        assert done.returncode == 1
+        assert "'med_Q2xpcA' names an upload to the posting service" in done.stdout
+        assert "Traceback" not in done.stdout + done.stderr
 
 
 class TestTheLinkThatWillBeSent:

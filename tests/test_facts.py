@@ -63,14 +63,17 @@ class TestAgainstTheOfficialDescription:
         assert _rule_argument("pinterest.board.id_digits", "format") == "digits"
 
     def test_video_media_ids_are_digits(self) -> None:
-        """A video pin's media_id is '^\\d+$' in the description, as the rule says."""
+        """A video pin's media_id is '^\\d+$' in the description, as the rule says (which also takes
+        the posting service's own upload ids: those are turned into a video_id before sending)."""
         assert SCHEMAS["PinMediaSourceVideoID"]["properties"]["media_id"]["pattern"] == r"^\d+$"
-        assert _rule_argument("pinterest.video.media_id_digits", "format") == "digits"
+        formats = [leaf["format"] for leaf in _leaves(RULES["pinterest.video.media_id_digits"].raw["then"])]
+        assert formats == ["digits", "upload_id"]
 
     def test_only_videos_are_uploaded(self) -> None:
-        """POST /media registers videos only: an image mediaId has nothing to name, as the rule says."""
+        """POST /media registers videos only: an image mediaId can only name an upload to the posting
+        service, as the rule says."""
         assert SCHEMAS["MediaUploadType"]["enum"] == ["video"]
-        assert "pinterest.image.media_id_unsupported" in RULES
+        assert _rule_argument("pinterest.image.media_id_unsupported", "format") == "upload_id"
 
     @pytest.mark.parametrize(
         ("method", "path"),

@@ -362,15 +362,17 @@ class TestProcesses:
             first.communicate(timeout=10)
         assert _statuses(database) == {"only": "sending"}
         second = _worker_process(sandbox, database, "--lease", "1.5")
-        try:
-            _wait(lambda: _statuses(database) == {"only": "published"})
+        try:  # the dead worker's job is found within seconds (a check every 2 s), not minutes
+            _wait(lambda: _statuses(database) == {"only": "published"}, timeout=25)
         finally:
             second.send_signal(signal.SIGTERM)
             second.communicate(timeout=30)
         assert len(sandbox.state.pins) == 1
         listing = json.loads(run("schedule", "show", "only", "--database", database).stdout)
         assert listing["pin_id"] == next(iter(sandbox.state.pins))
-        assert listing["attempts"] == 2
+        # the takeover is the second attempt; a third when the dead worker's journal claim outlived
+        # its lease on the post by a moment (that attempt sends nothing and is retried shortly)
+        assert listing["attempts"] in (2, 3)
 
     def test_once_sends_what_is_due_and_exits(self, sandbox: Sandbox, database: str) -> None:
         """`worker --once` (for cron) sends the due posts, leaves the others, and exits 0."""
@@ -417,3 +419,4 @@ class TestCommands:
         assert result.returncode == 1
         assert "pinterest.title.max_length" in result.stdout
         assert _statuses(database) == {}
+
