@@ -108,6 +108,8 @@ def is_http_url(text: str) -> bool:
     """An absolute http or https URL with a host and no spaces or control characters."""
     if _PLAIN_HTTP_URL.fullmatch(text):
         return True
+    if not text[:6].lower().startswith(("http:", "https:")):
+        return False  # no other scheme passes: settled without urlsplit (a mistake costs no more)
     if _URL_FORBIDDEN.search(text):
         return False
     try:
