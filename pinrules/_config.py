@@ -9,6 +9,10 @@
     fail-on = "error"                     # or "warning"
     allow-private-network = false         # online checks may reach private addresses
     online-cache-ttl = 0                  # seconds URL answers are reused across runs
+    connect-timeout = 5                   # online checks: seconds to connect to a media server
+    read-timeout = 10                     # online checks: seconds a media server may send nothing
+    access-tier = "standard"              # your Pinterest app's: "trial" or "standard" (rate limits)
+    rate-limit = 100                      # publishing: requests a second per account (default: the tier's)
     app-id = "1234567"                    # the Pinterest app for `pinrules accounts` (the secret:
                                           # PINTEREST_APP_SECRET, never a file)
     database = "postgresql://..."         # the scheduler's (default: SQLite in the data folder)
@@ -33,9 +37,11 @@ from typing import Any
 
 from ._documents import UnreadableFile, read_post_bytes
 from ._errors import UsageError
+from .pinterest import ACCESS_TIERS
 
 SEVERITIES = ("error", "warning", "info")
 _LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs")
+_SECONDS_KEYS = ("connect-timeout", "read-timeout")
 _KNOWN = (
     *_LIST_KEYS,
     "accounts",
@@ -46,6 +52,9 @@ _KNOWN = (
     "online-cache-ttl",
     "app-id",
     "database",
+    *_SECONDS_KEYS,
+    "rate-limit",
+    "access-tier",
 )
 
 
@@ -63,6 +72,10 @@ class Settings:
     online_cache_ttl: float = 0.0
     app_id: str | None = None  # the Pinterest app (its secret only ever from the environment)
     database: str | None = None  # the scheduler's: postgresql://... or sqlite:FOLDER
+    connect_timeout: float = 5.0  # online checks (NetworkSettings)
+    read_timeout: float = 10.0
+    access_tier: str = "standard"  # the Pinterest app's: its documented rate limits (pinterest.py)
+    rate_limit: float | None = None  # publishing, requests a second per account; None: the tier's
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
 
@@ -164,6 +177,15 @@ def _settings(table: dict[str, Any], path: Path) -> Settings:
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise _fail(path, key, "must be a number of seconds, 0 or more")
             settings.online_cache_ttl = float(value)
+        elif key in (*_SECONDS_KEYS, "rate-limit"):
+            if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+                what = "requests a second" if key == "rate-limit" else "seconds"
+                raise _fail(path, key, f"must be a number of {what} above 0")
+            setattr(settings, key.replace("-", "_"), float(value))
+        elif key == "access-tier":
+            if value not in ACCESS_TIERS:
+                raise _fail(path, key, f"must be one of {', '.join(map(repr, ACCESS_TIERS))} (got {value!r})")
+            settings.access_tier = value
         elif key == "severity":
             if not isinstance(value, dict) or not all(v in SEVERITIES for v in value.values()):
                 raise _fail(path, key, 'must map codes or prefixes to "error", "warning" or "info"')

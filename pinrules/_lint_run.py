@@ -23,6 +23,8 @@ class LintOptions:
     online: bool = False
     allow_private_network: bool = False
     online_cache_ttl: float | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
     baseline: str | None = None
     write_baseline: str | None = None
 
@@ -67,6 +69,14 @@ def lint_command(
         if not options.online:
             raise UsageError("--online-cache-ttl applies to the online checks: add --online")
         settings.online_cache_ttl = options.online_cache_ttl
+    for flag, seconds in (
+        ("--connect-timeout", options.connect_timeout),
+        ("--read-timeout", options.read_timeout),
+    ):
+        if seconds is not None and not options.online:
+            raise UsageError(f"{flag} applies to the online checks: add --online")
+        if seconds is not None and not seconds > 0:
+            raise UsageError(f"{flag} takes a number of seconds above 0")
     files = find_post_files(options.paths)
     preflight = build_preflight(settings)
     accounts = load_accounts(settings.accounts) if settings.accounts else {}
@@ -80,6 +90,8 @@ def lint_command(
             allow_private_network=settings.allow_private_network,
             cache_ttl=settings.online_cache_ttl,
             cache_dir=cache_dir(),
+            connect_timeout=options.connect_timeout or settings.connect_timeout,
+            read_timeout=options.read_timeout or settings.read_timeout,
         )
     addons: list[LintAddOn] = [
         addon for extension in extensions if (addon := extension.prepare(namespace, preflight)) is not None

@@ -40,6 +40,20 @@ PINTEREST_OPTIONS: Final = ("boardId", "boardSectionId", "destinationUrl", "altT
 MEDIA_POLL_INTERVAL_SECONDS: Final = 2.0
 MEDIA_POLL_TIMEOUT_SECONDS: Final = 300.0
 
+# API rate limits by the app's access tier (Pinterest's "Rate limits" reference): Trial access,
+# 1,000 requests a day per app; Standard access, 100 requests a second per user per app; each for
+# all API requests (endpoint categories have lower limits of their own, not stated here)
+ACCESS_TIERS: Final = ("trial", "standard")
+TRIAL_REQUESTS_PER_DAY: Final = 1000  # per app: every account of the app shares them
+STANDARD_REQUESTS_PER_SECOND: Final = 100  # per user per app: each account has its own
+# the documented limit of each tier in requests a second (Trial: its daily quota over the day),
+# and the tiers whose limit all accounts of the app share
+REQUESTS_PER_SECOND: Final = {
+    "trial": TRIAL_REQUESTS_PER_DAY / 86_400,
+    "standard": float(STANDARD_REQUESTS_PER_SECOND),
+}
+PER_APP_TIERS: Final = ("trial",)
+
 # OAuth scopes the official description requires for the calls publishing makes
 PUBLISH_SCOPES: Final = ("boards:read", "pins:read", "pins:write", "user_accounts:read")
 SECRET_BOARD_SCOPES: Final = ("pins:read_secret", "boards:read_secret")
