@@ -46,12 +46,13 @@ MEDIA_POLL_TIMEOUT_SECONDS: Final = 300.0
 ACCESS_TIERS: Final = ("trial", "standard")
 TRIAL_REQUESTS_PER_DAY: Final = 1000  # per app: every account of the app shares them
 STANDARD_REQUESTS_PER_SECOND: Final = 100  # per user per app: each account has its own
-# the documented limit of each tier in requests a second (Trial: its daily quota over the day),
-# and the tiers whose limit all accounts of the app share
-REQUESTS_PER_SECOND: Final = {
-    "trial": TRIAL_REQUESTS_PER_DAY / 86_400,
-    "standard": float(STANDARD_REQUESTS_PER_SECOND),
+# each tier's limit as (requests, per so many seconds), the same in requests a second, and the
+# tiers whose limit all accounts of the app share
+RATE_LIMITS: Final = {
+    "trial": (TRIAL_REQUESTS_PER_DAY, 86_400.0),
+    "standard": (STANDARD_REQUESTS_PER_SECOND, 1.0),
 }
+REQUESTS_PER_SECOND: Final = {tier: requests / seconds for tier, (requests, seconds) in RATE_LIMITS.items()}
 PER_APP_TIERS: Final = ("trial",)
 
 # OAuth scopes the official description requires for the calls publishing makes

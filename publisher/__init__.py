@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ._enqueue import ScheduleResult, schedule
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
-    from ._limiter import Limiters, RateLimiter
+    from ._limiter import Limiters, RateLimiter, rate_limiters
     from ._media_store import MediaStore, StoredMedia
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
@@ -83,6 +83,7 @@ _HOMES = {
     "parse_retry_after": "_retry",
     "RateLimiter": "_limiter",
     "Limiters": "_limiter",
+    "rate_limiters": "_limiter",
     "Account": "_accounts",
     "AccountStore": "_accounts",
     "publish": "_api",
@@ -173,6 +174,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "open_backend",
     "parse_retry_after",
     "publish",
+    "rate_limiters",
     "schedule",
     "token_from_env",
 ]

@@ -8,9 +8,10 @@ from typing import Any
 
 from pinrules import Preflight
 
-from ._client import PinterestClient
+from ._client import PinterestClient, account_key
 from ._errors import NoCredentials
 from ._journal import Journal
+from ._limiter import limiter_for
 from ._publish import Publisher, PublishOptions, PublishResult
 from ._secret import Secret
 
@@ -43,7 +44,9 @@ async def publish(
     own_journal = not isinstance(journal, Journal)
     book = journal if isinstance(journal, Journal) else Journal(journal)
     try:
-        async with PinterestClient(secret or Secret(""), base_url) as client:
+        opts = options or PublishOptions()
+        limiter = limiter_for(account_key(secret or Secret("")), opts.rate_limit, opts.access_tier)
+        async with PinterestClient(secret or Secret(""), base_url, limiter=limiter) as client:
             publisher = Publisher(client, book, preflight, options)
             return await publisher.publish(
                 post, account=account, base_dir=Path(base_dir) if base_dir else None

@@ -24,8 +24,9 @@ from pinrules import (
 from ._api import token_from_env
 from ._arguments import PublishArguments
 from ._cli_accounts import existing_store, oauth_app, require
-from ._client import PinterestClient
+from ._client import PinterestClient, account_key
 from ._journal import Journal
+from ._limiter import limiter_for, publish_rate
 from ._oauth import OAuthFlow
 from ._progress import ProgressBar
 from ._publish import Publisher, PublishOptions, PublishResult, Status
@@ -90,8 +91,11 @@ class _Route:
         return self.publishers[name]
 
     def _make(self, name: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        rate, tier = self.options.rate_limit, self.options.access_tier
         if name is None or self.store is None:
-            client = PinterestClient(self.token or Secret(""), self.args.base_url)
+            token = self.token or Secret("")
+            limiter = limiter_for(account_key(token), rate, tier)
+            client = PinterestClient(token, self.args.base_url, limiter=limiter)
             checks = self.token is not None
             return Publisher(client, self.journal, self.preflight, self.options, check_boards=checks), None
         if self.manager is None:
@@ -101,7 +105,8 @@ class _Route:
         stored = self.store.require(name)
         source, unauthorized = self.manager.client_auth(name)
         client = PinterestClient(stored.access_token, self.args.base_url, token_source=source,
-                                 on_unauthorized=unauthorized)  # fmt: skip
+                                 on_unauthorized=unauthorized,
+                                 limiter=limiter_for(f"account:{name}", rate, tier))  # fmt: skip
         publisher = Publisher(
             client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
         )
@@ -157,6 +162,8 @@ def run_publish(args: PublishArguments) -> int:
         progress=ProgressBar("video") if progress else None,
         ignore_schedule=args.ignore_schedule,
         ignored_in=settings.ignored_in,
+        rate_limit=publish_rate(args.rate_limit, settings.rate_limit),
+        access_tier=settings.access_tier,
     )
     if args.dry_run and (args.journal or args.no_journal):
         raise UsageError("a dry run neither reads nor writes the journal: drop --journal/--no-journal")

@@ -27,6 +27,7 @@ from ._backend import Backend, database_url, migrate, open_backend
 from ._commands import SCHEDULE_ACTIONS
 from ._enqueue import ScheduleResult, schedule
 from ._errors import OAuthError
+from ._limiter import publish_rate
 from ._oauth import OAuthApp
 from ._publish import PublishOptions
 from ._schedule import PostState, ScheduledPost
@@ -183,7 +184,9 @@ def run_worker(args: WorkerArguments) -> int:
         raise UsageError("--concurrency takes a number of posts, 1 or more")
     preflight = build_preflight(settings)
     backend = _backend(args.database)
-    options = PublishOptions(network=NetworkSettings(allow_private_network=settings.allow_private_network))
+    options = PublishOptions(network=NetworkSettings(allow_private_network=settings.allow_private_network),
+                             rate_limit=publish_rate(args.rate_limit, settings.rate_limit),
+                             access_tier=settings.access_tier)  # fmt: skip
     try:
         app: OAuthApp | None = OAuthApp.from_env("http://127.0.0.1/", args.base_url, settings.app_id)
     except OAuthError:

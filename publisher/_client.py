@@ -180,6 +180,8 @@ class PinterestClient:
                 self.token = await self._on_unauthorized(token)
                 attempt -= 1
             except (RateLimited, ServerError, ConnectionFailed, AmbiguousResponse) as error:
+                if isinstance(error, RateLimited):  # every client of the account slows down
+                    self.limiter.slow_down(error.retry_after)
                 if isinstance(error, AmbiguousResponse) and not idempotent:
                     raise  # it may have been created: the caller reconciles
                 if isinstance(error, RateLimited) and error.is_spam:

@@ -83,6 +83,11 @@ class PublishOptions:
     clock: Callable[[], float] = time.time
     # codes or prefixes ignored per file (the settings' per-file-ignores), as lint ignores them
     ignored_in: Callable[[str], list[str]] | None = None
+    # Pinterest requests a second per account for the clients the publish commands and publish()
+    # make (math.inf: none); None: the limit of the app's access tier (pinterest.ACCESS_TIERS),
+    # None there too: the process's default (publisher.rate_limiters())
+    rate_limit: float | None = None
+    access_tier: str | None = None
 
 
 class Publisher:
