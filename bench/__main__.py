@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import pinrules
+
 from . import engine, lint, network, publish, reader, startup
+
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
+    where = Path(pinrules.__file__).resolve().parent
+    print(f"pinrules {pinrules.__version__} from {where}, Python {sys.version.split()[0]}")
+    if where.is_relative_to(CHECKOUT) and not where.is_relative_to(CHECKOUT / "bench" / ".work"):
+        print("  (the checkout's sources, not an installed wheel: `make bench` measures what users run)")
     results = []
     for bench in (startup, engine, reader, lint, network, publish):
         results += bench.main()

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ._errors import PinrulesError, UsageError
 from ._version import __version__
 
+TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
 if TYPE_CHECKING:  # argparse and the declarations load after the --version fast path
     import argparse
 

@@ -18,7 +18,6 @@ The source is registered with `linecache`, so tracebacks and debuggers show its 
 
 from __future__ import annotations
 
-import hashlib
 import linecache
 import re
 from collections.abc import Callable, Sequence
@@ -39,6 +38,7 @@ from ._conditions import (
     json_in,
     leaves,
 )
+from ._digest import blake2b
 from ._errors import PinrulesError
 from ._pointer import MISSING, WILDCARD, Path, is_array_index, located, step
 from ._rule import Rule
@@ -145,7 +145,7 @@ def compile_rules(rules: Sequence[Rule]) -> tuple[CompiledRules, str]:
     writer = _compile(rules)
     source = writer.source()
     # a name per source, so that two rule sets in one process keep their own lines
-    filename = f"<pinrules rules {hashlib.sha256(source.encode()).hexdigest()[:12]}>"
+    filename = f"<pinrules rules {blake2b(source.encode(), digest_size=6).hexdigest()}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     namespace = {**writer.constants, "_by_rule": itemgetter(0, 1)}
     exec(compile(source, filename, "exec"), namespace)

@@ -29,7 +29,6 @@ what is allowed.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
@@ -100,12 +99,21 @@ def find_pyproject(start: Path) -> Path | None:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
                 return candidate  # reported properly by load_settings
-            if "pinrules" in data.get("tool", {}):
+            if "pinrules" in text and _names_pinrules(text):  # most have no [tool.pinrules]: no parse
                 return candidate
     return None
+
+
+def _names_pinrules(text: str) -> bool:
+    import tomllib  # noqa: PLC0415 - only for a file that may hold [tool.pinrules]
+
+    try:
+        return "pinrules" in tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return True  # reported properly by load_settings
 
 
 def load_settings(config: str | None = None, start: Path | None = None) -> Settings:
@@ -113,6 +121,8 @@ def load_settings(config: str | None = None, start: Path | None = None) -> Setti
     path = Path(config) if config else find_pyproject(start or Path.cwd())
     if path is None:
         return Settings()
+    import tomllib  # noqa: PLC0415 - only when there is a settings file
+
     try:
         data = tomllib.loads(read_post_bytes(str(path)).decode("utf-8"))
     except UnreadableFile as error:

@@ -11,7 +11,6 @@ never becomes code except through `repr()` (see `_compiler`), so a cache cannot 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -19,19 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import write_atomic
+from ._digest import blake2b
 from ._folders import cache_dir
 from ._resources import schema_path
 
 FORMAT = "2"
 KEEP = 8  # rule sets kept (projects with different house rules)
 MAX_BYTES = 20_000_000  # a cache file larger than this is not ours
-_SOURCES = ("_rule.py", "_rule_files.py", "_rule_cache.py", "_conditions.py", "_pointer.py")
+_SOURCES = ("_rule.py", "_rule_files.py", "_rule_cache.py", "_conditions.py", "_pointer.py", "_messages.py")
 
 Entry = dict[str, Any]  # {"file": str, "builtin": bool, "data": validated rule data}
 
 
 def cache_key(contents: Sequence[tuple[Path, bool, bytes]]) -> str:
-    digest = hashlib.sha256(FORMAT.encode())
+    digest = blake2b(FORMAT.encode(), digest_size=16)
     package = Path(__file__).resolve().parent
     for part in _SOURCES:
         digest.update((package / part).read_bytes())
@@ -39,12 +39,12 @@ def cache_key(contents: Sequence[tuple[Path, bool, bytes]]) -> str:
     for path, is_builtin, data in contents:
         digest.update(f"\0{path}\0{is_builtin}\0{len(data)}\0".encode())
         digest.update(data)
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()
 
 
 def _digest(key: str, entries: list[Entry]) -> str:
     canonical = json.dumps(entries, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(f"{key}\0{canonical}".encode()).hexdigest()
+    return blake2b(f"{key}\0{canonical}".encode()).hexdigest()
 
 
 def read_cache(key: str, files: Sequence[tuple[Path, bool]]) -> list[Entry] | None:
