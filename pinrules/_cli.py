@@ -90,7 +90,9 @@ def registry() -> Commands:
     return commands
 
 
-def build_parser(commands: Commands) -> argparse.ArgumentParser:
+def build_parser(commands: Commands, only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with `only` (a command's name), of that command alone (the
+    one a run asked for: declaring the others would only cost start-up time)."""
     import argparse  # noqa: PLC0415
 
     from ._commands import Parser  # noqa: PLC0415
@@ -105,7 +107,8 @@ def build_parser(commands: Commands) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     debug = Parser(add_help=False)
     _declare_debug(debug, default=argparse.SUPPRESS)  # after the command too, without resetting it
-    for command in commands.commands.values():
+    chosen = [commands.commands[only]] if only in commands.commands else commands.commands.values()
+    for command in chosen:
         sub = subparsers.add_parser(
             command.name,
             help=command.summary,
@@ -145,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not [a for a in arguments if a != "--debug"]:
             sys.stdout.write(command_list(commands))
             return EXIT_USAGE
-        args = build_parser(commands).parse_args(arguments)
+        # the command is the first word that is no option (the top level's take no values)
+        named = next((a for a in arguments if a == "--" or not a.startswith("-")), None)
+        args = build_parser(commands, named).parse_args(arguments)
         debug = bool(getattr(args, "debug", debug))
         if args.command is None:
             raise UsageError("choose a command; `pinrules` alone lists them")

@@ -14,20 +14,45 @@ command that takes them.
 from __future__ import annotations
 
 import argparse
+import functools
+import os
+import sys
 from collections.abc import Callable, Sequence
 
 from ._errors import PinrulesError, UsageError
 
 TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
     from ._command_run import LintAddOn
     from ._engine import Preflight
 
 
+@functools.cache
+def _help_width() -> int:
+    """What argparse's help formatter measures with shutil.get_terminal_size (less its margin),
+    without importing shutil (and the compression modules it loads) on every start: argparse
+    makes a formatter for each option it declares."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose mistakes are `UsageError`s (exit status 2, one line)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        formatter = kwargs.get("formatter_class", argparse.HelpFormatter)
+        kwargs["formatter_class"] = functools.partial(formatter, width=_help_width())
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)

@@ -6,7 +6,7 @@ by `make_diagnostic`, from the rule that names it and the place it was found.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, make_dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -65,10 +65,16 @@ class Placed(Protocol):
     def position(self, pointer: tuple[str | int, ...]) -> tuple[int, int]: ...
 
 
-# A frozen dataclass's __init__ goes through object.__setattr__ once per field. Findings come in
-# bulk, so make_diagnostic builds a mutable twin with the same slots (its __init__ stores them
-# directly) and makes it a Diagnostic: the same object at a third of the cost.
-_Building = make_dataclass("_Building", [(f.name, f.type) for f in fields(Diagnostic)], slots=True)
+class _Building:
+    """A Diagnostic's slots, filled by a plain __init__: a frozen dataclass's goes through
+    object.__setattr__ once per field, and findings come in bulk. make_diagnostic builds one
+    and makes it a Diagnostic (same slots, so the same object): a third of the cost."""
+
+    __slots__ = Diagnostic.__slots__
+
+    def __init__(self, *values: Any) -> None:
+        (self.rule, self.severity, self.message, self.fix, self.pointer, self.file, self.line,
+         self.column) = values  # fmt: skip
 
 
 def make_diagnostic(
