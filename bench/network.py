@@ -122,9 +122,9 @@ def main() -> list[tuple[str, float, str, bool]]:
     return [
         ("1,000 URLs concurrently, wall time (s)", concurrent, "<= 2 s", concurrent <= 2.0 and failed == 0),
         ("one after another / concurrent (speed-up)", sequential / concurrent, "info", True),
-        ("10,000 URLs, library: false verdicts", len(library_false), "0", not library_false),
+        ("10,000 URLs, library: false verdicts (URLs)", len(library_false), "0", not library_false),
         ("10,000 URLs, library / floor", library_ratio, f"<= {FLOOR_GOAL}x", library_ratio <= FLOOR_GOAL),
-        ("10,000 URLs, lint --online: false verdicts", len(command_false), "0", not command_false),
+        ("10,000 URLs, lint --online: false verdicts (URLs)", len(command_false), "0", not command_false),
         ("10,000 URLs, lint --online / (floor + offline)", command_ratio, f"<= {FLOOR_GOAL}x",
          command_ratio <= FLOOR_GOAL),
     ]  # fmt: skip
