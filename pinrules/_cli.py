@@ -178,5 +178,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def _nothing_left_at_exit() -> bool:
+    """No exit handler was registered and no other thread runs: tearing the interpreter down
+    would only free memory."""
+    import atexit  # noqa: PLC0415
+
+    threading = sys.modules.get("threading")
+    return atexit._ncallbacks() == 0 and (threading is None or threading.active_count() == 1)
+
+
+def script() -> None:
+    """The `pinrules` script: `main`, then the output flushed and, when nothing is left to run at
+    exit, a quick exit (the interpreter's teardown costs a lint of one file 10 ms, a sixth of it)."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say to it
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    if _nothing_left_at_exit():
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    script()

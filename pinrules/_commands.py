@@ -59,10 +59,24 @@ class Parser(argparse.ArgumentParser):
 
 
 def option_group(declare: Callable[[argparse.ArgumentParser], None]) -> Parser:
-    """A parent parser holding options that several commands share (declared once)."""
-    parent = Parser(add_help=False)
-    declare(parent)
-    return parent
+    """A parent parser holding options that several commands share (declared once, when a
+    command that takes them is first built: a run builds one command's parser)."""
+    return _LazyGroup(declare)
+
+
+class _LazyGroup(Parser):
+    """A Parser that is made, and its options declared, on first use of its insides."""
+
+    def __init__(self, declare: Callable[[argparse.ArgumentParser], None]) -> None:
+        self.__dict__["_declare"] = declare  # ArgumentParser.__init__ only when first used
+
+    def __getattr__(self, name: str) -> Any:
+        declare = self.__dict__.pop("_declare", None)
+        if declare is None:
+            raise AttributeError(name)
+        Parser.__init__(self, add_help=False)
+        declare(self)
+        return getattr(self, name)
 
 
 class Command:
