@@ -300,9 +300,8 @@ class TestCommandLine:
 
         post = write(tmp_path / "p.json", _image_post("https://cdn.example.com/a.jpg"))
         script = (
-            f"import sys, runpy; sys.argv = ['pinrules', 'lint', {str(post)!r}]\n"
-            "try:\n    runpy.run_module('pinrules', run_name='__main__')\n"
-            "except SystemExit:\n    pass\nprint('aiohttp' in sys.modules)"
+            f"import sys; from pinrules import main; main(['lint', {str(post)!r}])\n"
+            "print('aiohttp' in sys.modules)"
         )
         out = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, check=True
