@@ -3,8 +3,9 @@ thousands of posts.
 
 Each rule gets one renderer, made on first use: the message split once around its placeholders,
 "did you mean" worked out once per distinct key (and the rule's choices), and whole messages
-kept per distinct key (and short scalar value), up to `MEMO_SIZE` of them per rule, so memory
-stays flat however many posts are checked. `{value}` shows at most `VALUE_CHARS` characters,
+kept per distinct key (and short scalar value), up to `MEMO_SIZE` of them per rule (a full memo
+starts over, so it follows what a run meets now), so memory stays flat however many posts are
+checked. `{value}` shows at most `VALUE_CHARS` characters,
 and costs no more than those, however large the value.
 """
 
@@ -53,7 +54,9 @@ def message_renderer(rule: Rule) -> Renderer:
             for index in range(1, len(parts), 2):
                 pieces[index] = fillers[parts[index]](value, key)
             text = "".join(pieces)
-            if known is not None and len(memo) < MEMO_SIZE:
+            if known is not None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
                 memo[known] = text
         return text
 
@@ -120,8 +123,9 @@ def _suggestion(choices: tuple[str, ...]) -> Renderer:
         if text is None:
             close = did_you_mean(key, choices)
             text = f" (did you mean '{close}'?)" if close else ""
-            if len(known) < MEMO_SIZE:
-                known[key] = text
+            if len(known) >= MEMO_SIZE:
+                known.clear()
+            known[key] = text
         return text
 
     return suggest

@@ -29,7 +29,7 @@ _BASE_BY_PREFIX: dict[str, Base] = {"$": "post", "@": "account"}
 
 
 _RENDERED: dict[Pointer, str] = {}
-_RENDERED_SIZE = 4096  # the pointers of a bulk run repeat: kept up to this many, memory stays flat
+_RENDERED_SIZE = 4096  # the pointers of a bulk run repeat: kept up to this many (then afresh)
 
 
 def to_pointer(tokens: Pointer) -> str:
@@ -37,8 +37,9 @@ def to_pointer(tokens: Pointer) -> str:
     text = _RENDERED.get(tokens)
     if text is None:
         text = "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
-        if len(_RENDERED) < _RENDERED_SIZE:
-            _RENDERED[tokens] = text
+        if len(_RENDERED) >= _RENDERED_SIZE:
+            _RENDERED.clear()
+        _RENDERED[tokens] = text
     return text
 
 
