@@ -155,7 +155,11 @@ def run_publish(args: PublishArguments) -> int:
     accounts = load_accounts(settings.accounts) if settings.accounts else {}
     progress = sys.stdout.isatty()
     options = PublishOptions(
-        network=NetworkSettings(allow_private_network=settings.allow_private_network),
+        network=NetworkSettings(
+            allow_private_network=settings.allow_private_network,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        ),
         poll_interval=args.poll_interval,
         poll_timeout=args.poll_timeout,
         dry_run=args.dry_run,

@@ -53,7 +53,11 @@ def run_schedule(args: ScheduleArguments) -> int:
     files = find_post_files(args.items)
     defaults_by_id = load_accounts(settings.accounts) if settings.accounts else {}
     backend = _backend(args.database)
-    network = NetworkSettings(allow_private_network=settings.allow_private_network)
+    network = NetworkSettings(
+        allow_private_network=settings.allow_private_network,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
     try:
         results = asyncio.run(
             _schedule_files(args, files, backend, preflight, defaults_by_id, network=network)
@@ -184,7 +188,12 @@ def run_worker(args: WorkerArguments) -> int:
         raise UsageError("--concurrency takes a number of posts, 1 or more")
     preflight = build_preflight(settings)
     backend = _backend(args.database)
-    options = PublishOptions(network=NetworkSettings(allow_private_network=settings.allow_private_network),
+    network = NetworkSettings(
+        allow_private_network=settings.allow_private_network,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
+    options = PublishOptions(network=network,
                              rate_limit=publish_rate(args.rate_limit, settings.rate_limit),
                              access_tier=settings.access_tier)  # fmt: skip
     try:
