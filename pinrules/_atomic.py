@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -16,6 +15,8 @@ def write_atomic(
     `mode` is set before any byte is written (0o600 keeps a secret private from the start);
     `durable` syncs the file and its folder, for records a power cut must not lose.
     """
+    import tempfile  # noqa: PLC0415 - a read-only run (a warm lint) never writes
+
     target = Path(path)
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -14,30 +14,69 @@ command that takes them.
 from __future__ import annotations
 
 import argparse
+import functools
+import os
+import sys
 from collections.abc import Callable, Sequence
 
 from ._errors import PinrulesError, UsageError
 
 TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
     from ._command_run import LintAddOn
     from ._engine import Preflight
 
 
+@functools.cache
+def _help_width() -> int:
+    """What argparse's help formatter measures with shutil.get_terminal_size (less its margin),
+    without importing shutil (and the compression modules it loads) on every start: argparse
+    makes a formatter for each option it declares."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose mistakes are `UsageError`s (exit status 2, one line)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        formatter = kwargs.get("formatter_class", argparse.HelpFormatter)
+        kwargs["formatter_class"] = functools.partial(formatter, width=_help_width())
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
 
 def option_group(declare: Callable[[argparse.ArgumentParser], None]) -> Parser:
-    """A parent parser holding options that several commands share (declared once)."""
-    parent = Parser(add_help=False)
-    declare(parent)
-    return parent
+    """A parent parser holding options that several commands share (declared once, when a
+    command that takes them is first built: a run builds one command's parser)."""
+    return _LazyGroup(declare)
+
+
+class _LazyGroup(Parser):
+    """A Parser that is made, and its options declared, on first use of its insides."""
+
+    def __init__(self, declare: Callable[[argparse.ArgumentParser], None]) -> None:
+        self.__dict__["_declare"] = declare  # ArgumentParser.__init__ only when first used
+
+    def __getattr__(self, name: str) -> Any:
+        declare = self.__dict__.pop("_declare", None)
+        if declare is None:
+            raise AttributeError(name)
+        Parser.__init__(self, add_help=False)
+        declare(self)
+        return getattr(self, name)
 
 
 class Command:

@@ -9,6 +9,10 @@
     fail-on = "error"                     # or "warning"
     allow-private-network = false         # online checks may reach private addresses
     online-cache-ttl = 0                  # seconds URL answers are reused across runs
+    connect-timeout = 5                   # online checks: seconds to connect to a media server
+    read-timeout = 10                     # online checks: seconds a media server may send nothing
+    access-tier = "standard"              # your Pinterest app's: "trial" or "standard" (rate limits)
+    rate-limit = 100                      # publishing: requests a second per account (default: the tier's)
     app-id = "1234567"                    # the Pinterest app for `pinrules accounts` (the secret:
                                           # PINTEREST_APP_SECRET, never a file)
     database = "postgresql://..."         # the scheduler's (default: SQLite in the data folder)
@@ -34,7 +38,6 @@ what is allowed. Each setting remembers where its value came from (`--show-setti
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -45,11 +48,12 @@ from typing import Any
 from ._documents import UnreadableFile, read_post_bytes
 from ._errors import UsageError
 from ._exclude import DEFAULT_EXCLUDE, Exclusion
+from .pinterest import ACCESS_TIERS
 
 SEVERITIES = ("error", "warning", "info")
 MAX_FINDINGS_PER_FILE = 100
 _LIST_KEYS = ("select", "extend-select", "ignore", "rules-dirs", "exclude", "extend-exclude", "media-folders")
-_SECONDS_KEYS = ("publish-deadline", "max-retry-after")
+_SECONDS_KEYS = ("connect-timeout", "read-timeout", "publish-deadline", "max-retry-after")
 _BOOLEAN_KEYS = ("allow-private-network", "respect-gitignore", "force-exclude")
 SETTING_KEYS = (  # in the order --show-settings lists them
     *_LIST_KEYS,
@@ -63,6 +67,8 @@ SETTING_KEYS = (  # in the order --show-settings lists them
     "database",
     *_SECONDS_KEYS,
     "max-findings-per-file",
+    "rate-limit",
+    "access-tier",
 )
 DEFAULT = "default"
 
@@ -89,6 +95,10 @@ class Settings:
     respect_gitignore: bool = True
     force_exclude: bool = False
     max_findings_per_file: int = MAX_FINDINGS_PER_FILE
+    connect_timeout: float = 5.0  # online checks (NetworkSettings)
+    read_timeout: float = 10.0
+    access_tier: str = "standard"  # the Pinterest app's: its documented rate limits (pinterest.py)
+    rate_limit: float | None = None  # publishing, requests a second per account; None: the tier's
     root: Path = field(default_factory=Path.cwd)  # what relative globs are relative to
     source: str | None = None  # the file the settings came from
     # where each setting's value came from: the settings file or a flag ("default" when
@@ -152,12 +162,21 @@ def find_pyproject(start: Path) -> Path | None:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
                 return candidate  # reported properly by load_settings
-            if "pinrules" in data.get("tool", {}):
+            if "pinrules" in text and _names_pinrules(text):  # most have no [tool.pinrules]: no parse
                 return candidate
     return None
+
+
+def _names_pinrules(text: str) -> bool:
+    import tomllib  # noqa: PLC0415 - only for a file that may hold [tool.pinrules]
+
+    try:
+        return "pinrules" in tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return True  # reported properly by load_settings
 
 
 def load_settings(config: str | None = None, start: Path | None = None) -> Settings:
@@ -165,6 +184,8 @@ def load_settings(config: str | None = None, start: Path | None = None) -> Setti
     path = Path(config) if config else find_pyproject(start or Path.cwd())
     if path is None:
         return Settings()
+    import tomllib  # noqa: PLC0415 - only when there is a settings file
+
     try:
         data = tomllib.loads(read_post_bytes(str(path)).decode("utf-8"))
     except UnreadableFile as error:
@@ -230,6 +251,12 @@ def _whole(path: Path, key: str, value: Any) -> int:
     return value
 
 
+def _rate(path: Path, key: str, value: Any) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+        raise _fail(path, key, "must be a number of requests a second above 0")
+    return float(value)
+
+
 def _text(problem: str, *, starts: tuple[str, ...] = ()) -> Check:
     def check(path: Path, key: str, value: Any) -> str:
         if not isinstance(value, str) or (starts and not value.startswith(starts)):
@@ -270,6 +297,8 @@ _CHECKS: dict[str, Check] = {
         'must be "postgresql://..." or "sqlite:FOLDER"', starts=("postgresql://", "postgres://", "sqlite:")
     ),
     "online-cache-ttl": _seconds(zero=True),
+    "rate-limit": _rate,
+    "access-tier": _choice(*ACCESS_TIERS),
     "severity": _severities,
     "per-file-ignores": _ignores,
 }

@@ -30,7 +30,6 @@ from ._text import (
     format_of,
     line_column,
 )
-from ._yaml import parse_yaml
 
 __all__ = [
     "MAX_DEPTH",
@@ -132,5 +131,9 @@ def read_document(name: str, data: bytes, fmt: Format | None = None) -> Document
         )
     text = decode(data)
     fmt = fmt or format_of(name)
-    value = parse_json(text) if fmt == "json" else parse_yaml(text)
+    if fmt == "json":
+        return Document(name, text, fmt, parse_json(text))
+    from ._yaml import parse_yaml  # noqa: PLC0415 - YAML files only: a JSON lint never loads yaml
+
+    value = parse_yaml(text)
     return Document(name, text, fmt, value)

@@ -51,6 +51,9 @@ def _declare_lint(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="reuse URL answers of earlier runs (default 0)",
     )
+    for flag, what in (("--connect-timeout", "to connect to a media server (default 5)"),
+                       ("--read-timeout", "a media server may send nothing (default 10)")):  # fmt: skip
+        parser.add_argument(flag, type=float, metavar="SECONDS", help=f"with --online: longest wait {what}")
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
     parser.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE")
 

@@ -33,6 +33,8 @@ class LintOptions:
     online: bool = False
     allow_private_network: bool = False
     online_cache_ttl: float | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
     baseline: str | None = None
     write_baseline: str | None = None
     exit_zero: bool = False
@@ -93,6 +95,18 @@ def lint_settings(options: LintOptions) -> Settings:
             raise UsageError("--max-findings-per-file takes a whole number, 0 for no limit")
         settings.max_findings_per_file = options.max_findings_per_file
         settings.set_by("max-findings-per-file", "--max-findings-per-file")
+    for timeout, seconds in (
+        ("connect-timeout", options.connect_timeout),
+        ("read-timeout", options.read_timeout),
+    ):
+        if seconds is None:
+            continue
+        if not options.online:
+            raise UsageError(f"--{timeout} applies to the online checks: add --online")
+        if not seconds > 0:
+            raise UsageError(f"--{timeout} takes a number of seconds above 0")
+        setattr(settings, timeout.replace("-", "_"), seconds)
+        settings.set_by(timeout, "--" + timeout)
     for key, values in (("exclude", options.exclude), ("extend-exclude", options.extend_exclude)):
         patterns = split_codes(values)
         if patterns:
@@ -151,6 +165,8 @@ def lint_command(
             allow_private_network=settings.allow_private_network,
             cache_ttl=settings.online_cache_ttl,
             cache_dir=cache_dir(),
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
         )
     addons: list[LintAddOn] = [
         addon for extension in extensions if (addon := extension.prepare(namespace, preflight)) is not None

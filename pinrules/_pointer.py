@@ -28,9 +28,19 @@ Base = Literal["subject", "post", "account"]
 _BASE_BY_PREFIX: dict[str, Base] = {"$": "post", "@": "account"}
 
 
+_RENDERED: dict[Pointer, str] = {}
+_RENDERED_SIZE = 4096  # the pointers of a bulk run repeat: kept up to this many (then afresh)
+
+
 def to_pointer(tokens: Pointer) -> str:
     """Render tokens as an RFC 6901 pointer string ('' is the whole document)."""
-    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+    text = _RENDERED.get(tokens)
+    if text is None:
+        text = "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+        if len(_RENDERED) >= _RENDERED_SIZE:
+            _RENDERED.clear()
+        _RENDERED[tokens] = text
+    return text
 
 
 def is_array_index(token: str) -> bool:

@@ -13,9 +13,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-
-from . import _yaml
 from ._text import Format, LineIndex
 
 Pointer = tuple[str | int, ...]
@@ -149,6 +146,10 @@ def _yaml_offsets(text: str) -> dict[Pointer, int]:
         frame[2] += 1
         offsets[here] = offset
         return here
+
+    import yaml  # noqa: PLC0415 - YAML files only: a JSON lint never loads it
+
+    from . import _yaml  # noqa: PLC0415
 
     for event in yaml.parse(text, Loader=_yaml.YAML_LOADER):
         mark: Any = event.start_mark

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ._conditions import Condition, json_type, leaves, parse_condition
+from ._conditions import Condition, leaves, parse_condition
 from ._diagnostic import Severity
+from ._messages import message_renderer
 from ._pointer import Path as ConditionPath
 from ._pointer import split_pointer
-from ._suggest import did_you_mean
 
-PLACEHOLDERS = ("value", "length", "key", "type", "suggestion", "expected")
-PLACEHOLDER = re.compile(r"\{(\w*)\}")
 # dotted lower-case words; fullmatch, so a trailing newline is refused too
 CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
 
@@ -73,11 +71,6 @@ class Rule:
         )
 
     @cached_property
-    def _message_parts(self) -> list[str]:
-        """The message split around placeholders: text, name, text, name, ..., text."""
-        return PLACEHOLDER.split(self.message)
-
-    @cached_property
     def names(self) -> tuple[str, ...]:
         """Member names this rule knows, for 'did you mean' suggestions."""
         found: list[str] = []
@@ -86,43 +79,8 @@ class Rule:
                 found.extend(leaf.argument)
         return tuple(found)
 
-    def render_message(self, value: Any, key: str | int | None) -> str:
-        """The message with its placeholders filled from the value the rule looked at.
-
-        Only the placeholders the message uses are worked out: findings are common in bulk runs.
-        """
-        parts = self._message_parts
-        if len(parts) == 1:
-            return parts[0]
-        pieces = parts[:]
-        for index in range(1, len(parts), 2):
-            pieces[index] = _placeholder(self, parts[index], value, key)
-        return "".join(pieces)
-
-
-def _placeholder(rule: Rule, name: str, value: Any, key: str | int | None) -> str:
-    if name == "value":
-        return _short(value)
-    if name == "length":
-        return str(len(value)) if isinstance(value, str | list | dict) else "?"
-    if name == "key":
-        return "" if key is None else str(key)
-    if name == "type":
-        return json_type(value)
-    if name == "suggestion":
-        close = did_you_mean(key, rule.names) if isinstance(key, str) else None
-        return f" (did you mean '{close}'?)" if close else ""
-    if name == "expected":
-        for leaf in leaves(rule.then):
-            if leaf.operator == "types_by_key" and isinstance(key, str) and key in leaf.argument:
-                return " or ".join(leaf.argument[key])
-        return ""
-    return "{" + name + "}"
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=repr)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    # JSON may hold unpaired surrogates ("\udfaa"); keep them visible but printable
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    @cached_property
+    def render_message(self) -> Callable[[Any, str | int | None], str]:
+        """(value, key) -> the message with its placeholders filled from the value the rule
+        looked at and its key; made once per rule (see `_messages`)."""
+        return message_renderer(self)

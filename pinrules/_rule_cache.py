@@ -11,7 +11,6 @@ never becomes code except through `repr()` (see `_compiler`), so a cache cannot 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -19,19 +18,28 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import write_atomic
+from ._digest import blake2b
 from ._folders import cache_dir
 from ._resources import schema_path
 
-FORMAT = "2"
+FORMAT = "3"
 KEEP = 8  # rule sets kept (projects with different house rules)
 MAX_BYTES = 20_000_000  # a cache file larger than this is not ours
-_SOURCES = ("_rule.py", "_rule_files.py", "_rule_cache.py", "_conditions.py", "_pointer.py", "_compiler.py")
+_SOURCES = (
+    "_rule.py",
+    "_rule_files.py",
+    "_rule_cache.py",
+    "_conditions.py",
+    "_pointer.py",
+    "_compiler.py",
+    "_messages.py",
+)
 
 Entry = dict[str, Any]  # {"file": str, "builtin": bool, "data": validated rule data}
 
 
 def cache_key(contents: Sequence[tuple[Path, bool, bytes]]) -> str:
-    digest = hashlib.sha256(FORMAT.encode())
+    digest = blake2b(FORMAT.encode(), digest_size=16)
     package = Path(__file__).resolve().parent
     for part in _SOURCES:
         digest.update((package / part).read_bytes())
@@ -39,12 +47,20 @@ def cache_key(contents: Sequence[tuple[Path, bool, bytes]]) -> str:
     for path, is_builtin, data in contents:
         digest.update(f"\0{path}\0{is_builtin}\0{len(data)}\0".encode())
         digest.update(data)
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()
 
 
-def _digest(key: str, entries: list[Entry]) -> str:
-    canonical = json.dumps(entries, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(f"{key}\0{canonical}".encode()).hexdigest()
+def _digest(key: str, entries_text: str) -> str:
+    return blake2b(f"{key}\0{entries_text}".encode(), digest_size=32).hexdigest()
+
+
+def _head(key: str) -> str:
+    """How a cache file of `key` begins; its digest and then its entries follow."""
+    return '{"key": ' + json.dumps(key) + ', "digest": "'
+
+
+_ENTRIES = '", "entries": '
+_DIGEST_CHARS = 64
 
 
 def read_cache(key: str, files: Sequence[tuple[Path, bool]]) -> list[Entry] | None:
@@ -53,13 +69,22 @@ def read_cache(key: str, files: Sequence[tuple[Path, bool]]) -> list[Entry] | No
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
-        stored = json.loads(raw)
-    except (OSError, ValueError, RecursionError):
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         return None
-    if len(raw) > MAX_BYTES or not isinstance(stored, dict) or stored.get("key") != key:
+    # the digest covers the entries' text as written: checked without serializing them again
+    head = _head(key)
+    start = len(head) + _DIGEST_CHARS + len(_ENTRIES)
+    if len(raw) > MAX_BYTES or not text.startswith(head) or not text.endswith("}"):
         return None
-    entries = stored.get("entries")
-    if not isinstance(entries, list) or stored.get("digest") != _digest(key, entries):
+    digest, entries_text = text[len(head) : len(head) + _DIGEST_CHARS], text[start:-1]
+    if text[start - len(_ENTRIES) : start] != _ENTRIES or digest != _digest(key, entries_text):
+        return None
+    try:
+        entries = json.loads(entries_text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(entries, list):
         return None
     if len(entries) != len(files):
         return None
@@ -83,7 +108,8 @@ def write_cache(key: str, entries: list[Entry]) -> None:
         cached = sorted(directory.glob("rules-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in cached[KEEP - 1 :]:
             stale.unlink(missing_ok=True)
-        body = {"key": key, "digest": _digest(key, entries), "entries": entries}
-        write_atomic(directory / f"rules-{key}.json", json.dumps(body).encode())
+        entries_text = json.dumps(entries)
+        body = _head(key) + _digest(key, entries_text) + _ENTRIES + entries_text + "}"
+        write_atomic(directory / f"rules-{key}.json", body.encode())
     except OSError:
         pass  # a read-only home only costs speed

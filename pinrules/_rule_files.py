@@ -18,9 +18,10 @@ from ._compiler import PATTERN_TIMEOUT_SECONDS, TIMED_OUT, compile_rules
 from ._conditions import COMBINATORS, OPERATORS
 from ._documents import Document, ParseError, UnreadableFile, read_document, read_post_bytes
 from ._errors import RuleFileError
+from ._messages import PLACEHOLDER, PLACEHOLDERS
 from ._pointer import WILDCARD
 from ._resources import builtin_rules_dir, schema_path
-from ._rule import CODE, PLACEHOLDER, PLACEHOLDERS, Rule
+from ._rule import CODE, Rule
 from ._rule_cache import Entry, cache_key, read_cache, write_cache
 from ._suggest import did_you_mean
 

@@ -12,9 +12,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
 
 from ._documents import Document
 from ._selection import matches, unknown_code_hint
@@ -22,7 +19,6 @@ from ._selection import matches, unknown_code_hint
 Pointer = tuple[str | int, ...]
 _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#[ \t]*pinrules:[ \t]*ignore\[([^\]\n]*)\]", re.MULTILINE)
 _MARKER = "pinrules:"
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -107,9 +103,11 @@ def suppressions(document: Document, known: frozenset[str], *, report: int = 100
 
 def _scalar_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the quoted, block and plain strings of a YAML text."""
+    import yaml  # noqa: PLC0415 - YAML files only: a JSON lint never loads it
+
     spans = []
     try:
-        for token in yaml.scan(text, Loader=_LOADER):
+        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(token, yaml.ScalarToken):
                 spans.append((token.start_mark.index, token.end_mark.index))
     except yaml.YAMLError:

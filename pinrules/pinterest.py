@@ -40,6 +40,21 @@ PINTEREST_OPTIONS: Final = ("boardId", "boardSectionId", "destinationUrl", "altT
 MEDIA_POLL_INTERVAL_SECONDS: Final = 2.0
 MEDIA_POLL_TIMEOUT_SECONDS: Final = 300.0
 
+# API rate limits by the app's access tier (Pinterest's "Rate limits" reference): Trial access,
+# 1,000 requests a day per app; Standard access, 100 requests a second per user per app; each for
+# all API requests (endpoint categories have lower limits of their own, not stated here)
+ACCESS_TIERS: Final = ("trial", "standard")
+TRIAL_REQUESTS_PER_DAY: Final = 1000  # per app: every account of the app shares them
+STANDARD_REQUESTS_PER_SECOND: Final = 100  # per user per app: each account has its own
+# each tier's limit as (requests, per so many seconds), the same in requests a second, and the
+# tiers whose limit all accounts of the app share
+RATE_LIMITS: Final = {
+    "trial": (TRIAL_REQUESTS_PER_DAY, 86_400.0),
+    "standard": (STANDARD_REQUESTS_PER_SECOND, 1.0),
+}
+REQUESTS_PER_SECOND: Final = {tier: requests / seconds for tier, (requests, seconds) in RATE_LIMITS.items()}
+PER_APP_TIERS: Final = ("trial",)
+
 # OAuth scopes the official description requires for the calls publishing makes (POST /pins
 # alone asks boards:read, boards:write, pins:read and pins:write; GET /user_account asks
 # user_accounts:read)

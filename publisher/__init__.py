@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from ._enqueue import ScheduleResult, due_at, schedule
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
-    from ._limiter import Limiters, RateLimiter
+    from ._limiter import Limiters, RateLimiter, rate_limiters
     from ._media_store import IncomingMedia, MediaStore, StoredMedia, is_stored_media_id
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
@@ -129,6 +129,7 @@ _HOMES = {
     "parse_retry_after": "_retry",
     "RateLimiter": "_limiter",
     "Limiters": "_limiter",
+    "rate_limiters": "_limiter",
     "Account": "_accounts",
     "AccountStore": "_accounts",
     "publish": "_api",
@@ -257,6 +258,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "parse_retry_after",
     "post_key",
     "publish",
+    "rate_limiters",
     "schedule",
     "token_from_env",
     "watch_accounts",

@@ -9,9 +9,10 @@ from typing import Any
 from pinrules import Preflight
 
 from ._claims import PublishJournal
-from ._client import PinterestClient
+from ._client import PinterestClient, account_key
 from ._errors import NoCredentials
 from ._journal import Journal
+from ._limiter import limiter_for
 from ._publish import Publisher, PublishOptions
 from ._results import PublishResult
 from ._secret import Secret, checked_token
@@ -51,7 +52,9 @@ async def publish(
         Journal(journal) if journal is None or isinstance(journal, str | os.PathLike) else journal
     )
     try:
-        async with PinterestClient(secret or Secret(""), base_url) as client:
+        opts = options or PublishOptions()
+        limiter = limiter_for(account_key(secret or Secret("")), opts.rate_limit, opts.access_tier)
+        async with PinterestClient(secret or Secret(""), base_url, limiter=limiter) as client:
             publisher = Publisher(client, book, preflight, options, owner=owner)
             return await publisher.publish(
                 post, account=account, base_dir=Path(base_dir) if base_dir else None

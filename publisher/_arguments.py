@@ -24,6 +24,7 @@ class PublishArguments:
     base_url: str | None = None
     accounts: str | None = None
     allow_private_network: bool = False
+    rate_limit: float | None = None
     rules: RuleOptions = field(default_factory=RuleOptions)
     selection: SelectionOptions = field(default_factory=SelectionOptions)
 
@@ -88,4 +89,5 @@ class WorkerArguments:
     base_url: str | None = None
     database: str | None = None
     allow_private_network: bool = False
+    rate_limit: float | None = None
     rules: RuleOptions = field(default_factory=RuleOptions)

@@ -33,9 +33,10 @@ from pinrules import (
 from ._api import token_from_env
 from ._arguments import PublishArguments
 from ._cli_accounts import existing_store, oauth_app, require, unusable_api
-from ._client import PinterestClient, base_url_from_env
+from ._client import PinterestClient, account_key, base_url_from_env
 from ._errors import ConnectionFailed, TokensUnsaved, Unauthorized
 from ._journal import Journal
+from ._limiter import limiter_for, publish_rate
 from ._oauth import OAuthFlow
 from ._progress import ProgressBar
 from ._publish import Publisher, PublishOptions
@@ -113,8 +114,11 @@ class _Route:
         return self.manager is not None and bool(self.manager.unsaved)
 
     def _make(self, name: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        rate, tier = self.options.rate_limit, self.options.access_tier
         if name is None or self.store is None:
-            client = PinterestClient(self.token or Secret(""), self.args.base_url, retry=self.retry)
+            token = self.token or Secret("")
+            limiter = limiter_for(account_key(token), rate, tier)
+            client = PinterestClient(token, self.args.base_url, limiter=limiter, retry=self.retry)
             checks = self.token is not None
             return Publisher(client, self.journal, self.preflight, self.options, check_boards=checks), None
         if self.manager is None:
@@ -124,7 +128,8 @@ class _Route:
         stored = self.store.require(name)
         source, unauthorized = self.manager.client_auth(name)
         client = PinterestClient(stored.access_token, self.args.base_url, token_source=source,
-                                 on_unauthorized=unauthorized, retry=self.retry)  # fmt: skip
+                                 on_unauthorized=unauthorized, retry=self.retry,
+                                 limiter=limiter_for(f"account:{name}", rate, tier))  # fmt: skip
         publisher = Publisher(
             client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
         )
@@ -189,7 +194,11 @@ def run_publish(args: PublishArguments) -> int:
     deadline = args.deadline if args.deadline is not None else settings.publish_deadline
     max_retry_after = args.max_retry_after or settings.max_retry_after or DEFAULT_MAX_RETRY_AFTER
     options = PublishOptions(
-        network=NetworkSettings(allow_private_network=settings.allow_private_network),
+        network=NetworkSettings(
+            allow_private_network=settings.allow_private_network,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        ),
         poll_interval=args.poll_interval,
         poll_timeout=args.poll_timeout,
         dry_run=args.dry_run,
@@ -198,6 +207,8 @@ def run_publish(args: PublishArguments) -> int:
         ignored_in=settings.ignored_in,
         media=MediaFolders.from_settings(settings),
         deadline=time.time() + deadline if deadline is not None else None,
+        rate_limit=publish_rate(args.rate_limit, settings.rate_limit),
+        access_tier=settings.access_tier,
     )
     if args.dry_run and (args.journal or args.no_journal):
         raise UsageError("a dry run neither reads nor writes the journal: drop --journal/--no-journal")

@@ -30,6 +30,7 @@ from ._commands import SCHEDULE_ACTIONS
 from ._enqueue import ScheduleResult, schedule
 from ._errors import OAuthError
 from ._events import Events
+from ._limiter import publish_rate
 from ._oauth import OAuthApp
 from ._publish import PublishOptions
 from ._schedule import PostState, ScheduledPost
@@ -57,7 +58,11 @@ def run_schedule(args: ScheduleArguments) -> int:
     files = find_post_files(args.items)
     defaults_by_id = load_accounts(settings.accounts) if settings.accounts else {}
     backend = _backend(args.database)
-    network = NetworkSettings(allow_private_network=settings.allow_private_network)
+    network = NetworkSettings(
+        allow_private_network=settings.allow_private_network,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
     try:
         results = asyncio.run(
             _schedule_files(args, files, backend, preflight, defaults_by_id, network=network)
@@ -188,8 +193,14 @@ def run_worker(args: WorkerArguments) -> int:
     if args.lease <= 0 or args.poll_interval <= 0:
         raise UsageError("--lease and --poll-interval take a number of seconds above 0")
     backend = open_backend(database_url(args.database, settings.database), lease=args.lease)
-    options = PublishOptions(network=NetworkSettings(allow_private_network=settings.allow_private_network),
-                             media=MediaFolders.from_settings(settings))  # fmt: skip
+    network = NetworkSettings(
+        allow_private_network=settings.allow_private_network,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
+    options = PublishOptions(network=network, media=MediaFolders.from_settings(settings),
+                             rate_limit=publish_rate(args.rate_limit, settings.rate_limit),
+                             access_tier=settings.access_tier)  # fmt: skip
     try:
         app: OAuthApp | None = OAuthApp.from_env("http://127.0.0.1/", args.base_url, settings.app_id)
     except OAuthError:

@@ -205,6 +205,8 @@ class PinterestClient:
                 self.token = await self._on_unauthorized(token)
                 attempt -= 1
             except ApiError as error:
+                if isinstance(error, RateLimited):  # every client of the account slows down
+                    self.limiter.slow_down(error.retry_after)
                 if not idempotent and (error.status >= 500 or error.status in _MAYBE_CREATED):
                     # it may have been created: the caller reconciles, never a blind retry
                     raise AmbiguousResponse(f"{method} {path}: {error}", error.status) from None

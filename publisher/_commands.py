@@ -48,6 +48,16 @@ def _declare_journal(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _declare_rate_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        metavar="N",
+        help="Pinterest requests a second per account (default: your app's access tier's limit, "
+        "[tool.pinrules] access-tier and rate-limit)",
+    )
+
+
 def _declare_database(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
@@ -62,6 +72,7 @@ DATABASE = option_group(_declare_database)
 BASE_URL = option_group(_declare_base_url)
 ACCOUNT = option_group(_declare_account)
 JOURNAL = option_group(_declare_journal)
+RATE_LIMIT = option_group(_declare_rate_limit)
 
 
 def _declare_publish(parser: argparse.ArgumentParser) -> None:
@@ -291,7 +302,7 @@ def register(commands: Commands) -> None:
         "pinrules publish posts/ --account shop --dry-run",
         _declare_publish, _publish,
         parents=(RULE_OPTIONS, SELECTION_OPTIONS, ACCOUNTS_FILE, PRIVATE_NETWORK,
-                 ACCOUNT, STORE, BASE_URL, JOURNAL),
+                 ACCOUNT, STORE, BASE_URL, JOURNAL, RATE_LIMIT),
     ))  # fmt: skip
     commands.add(Command(
         "schedule", "check posts and keep them to go out at their scheduledAt; list, show, cancel, retry",
@@ -302,7 +313,7 @@ def register(commands: Commands) -> None:
     commands.add(Command(
         "worker", "send scheduled posts when they are due (until stopped, or --once)",
         "pinrules worker --once", _declare_worker, _worker,
-        parents=(RULE_OPTIONS, PRIVATE_NETWORK, STORE, BASE_URL, DATABASE),
+        parents=(RULE_OPTIONS, PRIVATE_NETWORK, STORE, BASE_URL, DATABASE, RATE_LIMIT),
     ))  # fmt: skip
     commands.add(Command(
         "db", "the scheduler's database: migrate", "pinrules db migrate --database postgresql://localhost/pins",

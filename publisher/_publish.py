@@ -79,6 +79,11 @@ class PublishOptions:
     # seconds after an unanswered create before a board without the pin counts as proof that
     # it was not made, and the create is sent again (by a later publish of the post)
     recreate_after: float = RECREATE_AFTER
+    # Pinterest requests a second per account for the clients the publish commands and publish()
+    # make (math.inf: none); None: the limit of the app's access tier (pinterest.ACCESS_TIERS),
+    # None there too: the process's default (publisher.rate_limiters())
+    rate_limit: float | None = None
+    access_tier: str | None = None
 
 
 def default_owner() -> str:

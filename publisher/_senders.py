@@ -16,9 +16,10 @@ from pinrules import Preflight
 from ._accounts import AccountStore
 from ._api import token_from_env
 from ._claims import PublishJournal
-from ._client import PinterestClient
+from ._client import PinterestClient, account_key
 from ._errors import ConnectionFailed, NoCredentials, Unauthorized
 from ._events import Events
+from ._limiter import limiter_for
 from ._oauth import OAuthApp, OAuthFlow
 from ._publish import Publisher, PublishOptions
 from ._results import PublishResult, Status
@@ -55,11 +56,14 @@ class Senders:
         return self._publishers[account]
 
     def _make(self, account: str | None) -> tuple[Publisher, dict[str, Any] | None]:
+        rate, tier = self.options.rate_limit, self.options.access_tier
         if account is None:
             token = token_from_env()
             if token is None:
                 raise NoCredentials("the post names no account and PINTEREST_ACCESS_TOKEN is not set")
-            client = PinterestClient(token, self.base_url)
+            client = PinterestClient(
+                token, self.base_url, limiter=limiter_for(account_key(token), rate, tier)
+            )
             return Publisher(client, self.journal, self.preflight, self.options), None
         if self.accounts is None or self.app is None:
             raise NoCredentials(f"the post is for account {account!r}, but no account store or app is set")
@@ -67,7 +71,8 @@ class Senders:
             self._manager = TokenManager(self.accounts, OAuthFlow(self.app), self.events)
         stored = self.accounts.require(account)
         source, unauthorized = self._manager.client_auth(account)
-        client = PinterestClient(Secret(""), self.base_url, token_source=source, on_unauthorized=unauthorized)
+        client = PinterestClient(Secret(""), self.base_url, token_source=source, on_unauthorized=unauthorized,
+                                 limiter=limiter_for(f"account:{account}", rate, tier))  # fmt: skip
         publisher = Publisher(
             client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
         )

@@ -34,6 +34,18 @@ def _ranged(request: web.Request, body: bytes, content_type: str) -> web.Respons
     return web.Response(body=body, content_type=content_type)
 
 
+async def trickle(request: web.Request) -> web.StreamResponse:
+    """Headers at once, then one byte every 50 ms: never silent, never done."""
+    response = web.StreamResponse(headers={"Content-Type": "image/jpeg"})
+    await response.prepare(request)
+    if request.method == "GET":
+        for _ in range(200):
+            await response.write(b"\0")
+            await asyncio.sleep(0.05)
+    await response.write_eof()
+    return response
+
+
 def make_app() -> web.Application:
     hits: Counter[str] = Counter()
     app = web.Application()
@@ -87,6 +99,7 @@ def make_app() -> web.Application:
                             headers={"Content-Length": "64"} if request.method == "HEAD" else {})  # fmt: skip
 
     app.router.add_route("*", "/img.jpg", serve(image("JPEG"), "image/jpeg"))
+    app.router.add_route("*", "/trickle.jpg", trickle)
     app.router.add_route("*", "/photo.png", serve(image("PNG"), "image/png"))
     app.router.add_route("*", "/photo.webp", serve(image("WEBP"), "image/webp"))
     app.router.add_route("*", "/anim.gif", serve(image("GIF"), "image/gif"))

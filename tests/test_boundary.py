@@ -222,8 +222,20 @@ class TestStartUp:
             [sys.executable, "-m", "pinrules", "lint", str(post)], capture_output=True, check=False
         )
         modules = _modules_after("lint", str(post))
-        assert {"pinrules._engine", "yaml"} <= modules  # it did lint
+        assert {"pinrules._engine", "pinrules._json"} <= modules  # it did lint
         assert {m for m in modules if m.split(".")[0] in ("aiohttp", "jsonschema", "pydantic")} == set()
+
+    def test_yaml_is_loaded_for_yaml_files_only(self, tmp_path: Path) -> None:
+        """A JSON post (and the built-in rules, from the warm cache) never load PyYAML (and the
+        OpenSSL of hashlib, or platformdirs, or tomllib without a [tool.pinrules]); a YAML post does."""
+        write(tmp_path / "pyproject.toml", "[project]\nname = 'soup-shop'\n")
+        json_post = write(tmp_path / "post.json", {"media": []})
+        yaml_post = write(tmp_path / "post.yaml", "media: []\n")
+        subprocess.run([sys.executable, "-m", "pinrules", "lint", str(json_post)], capture_output=True,
+                       check=False, cwd=tmp_path)  # fmt: skip
+        modules = _modules_after("lint", str(json_post), cwd=tmp_path)
+        assert {"yaml", "hashlib", "platformdirs", "tomllib"} & modules == set()
+        assert "yaml" in _modules_after("lint", str(yaml_post), cwd=tmp_path)
 
     def test_a_dry_run_of_a_local_image_imports_no_http_library(self, tmp_path: Path) -> None:
         """`publish --dry-run` of a local image sends nothing, so it loads no aiohttp or pydantic."""
@@ -244,3 +256,20 @@ def test_entry_point_registers_the_publisher_and_the_service() -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert {"publisher._commands:register", "service._commands:register"} <= set(json.loads(found.stdout))
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"HOME": "/home/ana"}, {"HOME": "/home/ana", "XDG_CACHE_HOME": "/var/cache/ana", "XDG_DATA_HOME": "/d"},
+     {"HOME": "/home/ana", "XDG_CACHE_HOME": "relative/ignored", "XDG_DATA_HOME": ""}],
+)  # fmt: skip
+def test_user_folders_are_platformdirs_folders(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """The cache and data folders found without importing platformdirs are the ones it finds."""
+    import platformdirs
+
+    for name in ("PINRULES_CACHE_DIR", "PINRULES_DATA_DIR", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert pinrules.cache_dir() == platformdirs.user_cache_path("pinrules")
+    assert pinrules.data_dir() == platformdirs.user_data_path("pinrules")

@@ -212,3 +212,27 @@ class TestCommandLine:
                       "drafts/*=pinterest.title,pinterest.image_url", "drafts", cwd=tmp_path)  # fmt: skip
         assert "pinterest.title.max_length" in plain.stdout
         assert "pinterest.title.max_length" not in ignored.stdout
+
+
+class TestQuickExit:
+    def test_no_output_is_lost_to_the_quick_exit(self, tmp_path: Path) -> None:
+        """The script ends without tearing the interpreter down, after flushing: a large report
+        through a pipe arrives whole, with the status of the findings."""
+        for n in range(300):
+            write(tmp_path / f"p{n:03d}.json", {"id": n, "Title": "x" * n, "media": []})
+        result = run("lint", "--isolated", "--format", "json", tmp_path)
+        found = json.loads(result.stdout)
+        assert len(found) == 300 * 4  # id's type, Title unknown, no board, no media
+        assert result.returncode == 1
+
+    def test_a_reader_that_goes_away_is_no_error(self, tmp_path: Path) -> None:
+        """`pinrules lint ... | head -1`: the rest is dropped quietly, no traceback."""
+        import subprocess
+        import sys
+
+        for n in range(300):
+            write(tmp_path / f"p{n:03d}.json", {"media": []})
+        command = f"{sys.executable} -m pinrules lint --isolated {tmp_path} | head -1"
+        done = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)
+        assert done.stdout.count("\n") == 1
+        assert "Traceback" not in done.stderr

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 
-from pinrules import NetworkSettings, Preflight, UrlFacts, probe_all
+from pinrules import Diagnostic, NetworkSettings, Preflight, UrlFacts, probe_all
 
 from .helpers import run, write
 from .media_server import HITS, media_server
@@ -181,6 +185,94 @@ class TestScale:
         assert app[HITS]["/photo.webp"] == 1
 
 
+class TestTimeouts:
+    def test_a_long_queue_for_connections_is_no_timeout(self, server) -> None:
+        """600 reachable URLs through 20 connections take 1.5 s in all, three times the per-URL
+        timeout of 0.5 s: every one is reachable all the same (the wait is no part of it)."""
+        base, _ = server
+        settings = replace(LOCAL, limit=20, limit_per_host=20, timeout=0.5)
+        urls = [f"{base}/delayed/queue-{n}" for n in range(600)]
+        start = time.perf_counter()
+        found = asyncio.run(probe_all(urls, settings))
+        assert time.perf_counter() - start > 1.5  # the queue was longer than the timeout
+        assert [f.problem for f in found.values() if f.problem] == []
+
+    def test_gathered_library_calls_wait_their_turn(self, server) -> None:
+        """300 posts checked by 300 `check_online` calls at once share the connection limit of
+        10: they take 1.5 s in all, and none is reported unreachable with a 0.4 s timeout."""
+        base, _ = server
+        settings = replace(LOCAL, limit=10, limit_per_host=10, timeout=0.4)
+        preflight = Preflight()
+
+        async def check_all() -> list[list[Diagnostic]]:
+            posts = [_image_post(f"{base}/delayed/gathered-{n}") for n in range(300)]
+            return await asyncio.gather(*(preflight.check_online(p, network=settings) for p in posts))
+
+        start = time.perf_counter()
+        found = asyncio.run(check_all())
+        assert time.perf_counter() - start > 1.5
+        assert [d.message for diagnostics in found for d in diagnostics] == []
+
+    def test_a_silent_server_is_a_read_timeout(self, server) -> None:
+        """A server that sends nothing for longer than read_timeout is named as such."""
+        base, _ = server
+        settings = replace(LOCAL, read_timeout=0.3, timeout=None)
+        assert _facts(f"{base}/slow?s=2", settings).problem == "the server sent nothing for 0.3 s"
+
+    def test_a_trickling_server_meets_the_overall_bound(self, server) -> None:
+        """A server that never falls silent but never finishes meets the bound on the whole check."""
+        base, _ = server
+        settings = replace(LOCAL, read_timeout=1.0, timeout=0.5)
+        assert _facts(f"{base}/trickle.jpg", settings).problem == "timed out after 0.5 s"
+
+    def test_a_server_that_does_not_accept_is_a_connect_timeout(self) -> None:
+        """A listening socket whose backlog is full never completes a connection: connect_timeout."""
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(0)
+            port = listener.getsockname()[1]
+            waiting = [socket.socket() for _ in range(4)]
+            try:
+                for client in waiting:  # fill the backlog; nobody ever accepts
+                    client.setblocking(False)
+                    with contextlib.suppress(BlockingIOError):
+                        client.connect(("127.0.0.1", port))
+                settings = replace(LOCAL, connect_timeout=0.3, timeout=5.0)
+                facts = _facts(f"http://127.0.0.1:{port}/a.jpg", settings)
+            finally:
+                for client in waiting:
+                    client.close()
+        assert facts.problem == "could not connect within 0.3 s"
+
+    def test_the_default_bound_covers_a_fallback_get(self) -> None:
+        """Without a set total, one URL may take its connection and two silent waits (HEAD,
+        then the ranged GET)."""
+        settings = NetworkSettings(connect_timeout=2, read_timeout=7)
+        assert settings.total_timeout == 16
+
+    def test_timeouts_from_the_command_line_and_the_settings_file(self, server, tmp_path: Path) -> None:
+        """--read-timeout on lint --online, and read-timeout in [tool.pinrules], set the wait;
+        the flag wins over the file; without --online the flag is a usage error."""
+        base, _ = server
+        post = write(tmp_path / "p.json", _image_post(f"{base}/slow?s=3"))
+        flags = ["lint", "--online", "--allow-private-network", "--format", "json"]
+        result = run(*flags, "--isolated", "--read-timeout", "0.5", post)
+        [diagnostic] = json.loads(result.stdout)
+        assert diagnostic["message"].endswith("the server sent nothing for 0.5 s")
+        write(tmp_path / "pyproject.toml", "[tool.pinrules]\nread-timeout = 0.4\nconnect-timeout = 2\n")
+        [diagnostic] = json.loads(run(*flags, post, cwd=tmp_path).stdout)
+        assert diagnostic["message"].endswith("the server sent nothing for 0.4 s")
+        [diagnostic] = json.loads(run(*flags, "--read-timeout", "0.6", post, cwd=tmp_path).stdout)
+        assert diagnostic["message"].endswith("the server sent nothing for 0.6 s")
+        refused = run("lint", "--isolated", "--read-timeout", "1", post)
+        assert refused.returncode == 2
+        assert "add --online" in refused.stderr
+        write(tmp_path / "pyproject.toml", "[tool.pinrules]\nconnect-timeout = 0\n")
+        broken = run("lint", post, cwd=tmp_path)
+        assert broken.returncode == 2
+        assert "connect-timeout: must be a number of seconds, more than 0" in broken.stderr
+
+
 class TestCommandLine:
     def test_lint_online_against_the_server(self, server, tmp_path: Path) -> None:
         """The real command with --online and --allow-private-network reports with positions."""
@@ -208,9 +300,8 @@ class TestCommandLine:
 
         post = write(tmp_path / "p.json", _image_post("https://cdn.example.com/a.jpg"))
         script = (
-            f"import sys, runpy; sys.argv = ['pinrules', 'lint', {str(post)!r}]\n"
-            "try:\n    runpy.run_module('pinrules', run_name='__main__')\n"
-            "except SystemExit:\n    pass\nprint('aiohttp' in sys.modules)"
+            f"import sys; from pinrules import main; main(['lint', {str(post)!r}])\n"
+            "print('aiohttp' in sys.modules)"
         )
         out = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, check=True

@@ -20,7 +20,7 @@ def test_wheel_ships_rules_and_finds_them_from_elsewhere(tmp_path: Path) -> None
         names = archive.namelist()
         archive.extractall(tmp_path / "site")
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-        assert "pinrules = pinrules._cli:main" in archive.read(entry_points).decode()
+        assert "pinrules = pinrules._cli:script" in archive.read(entry_points).decode()
     shipped = {Path(n).name for n in names if n.startswith("pinrules/_data/rules/")}
     assert shipped == {p.name for p in (ROOT / "rules").glob("*.yaml")}
     assert "pinrules/_data/schemas/rule.schema.json" in names

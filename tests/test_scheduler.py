@@ -419,4 +419,3 @@ class TestCommands:
         assert result.returncode == 1
         assert "pinterest.title.max_length" in result.stdout
         assert _statuses(database) == {}
-
