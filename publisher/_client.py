@@ -206,7 +206,10 @@ class PinterestClient:
                 attempt -= 1
             except ApiError as error:
                 if isinstance(error, RateLimited):  # every client of the account slows down
-                    self.limiter.slow_down(error.retry_after)
+                    # and pauses as asked, unless the wait is longer than this client waits: then
+                    # the attempt ends with the wait in its result, and the caller decides
+                    asked = None if self.retry.too_long(error.retry_after) else error.retry_after
+                    self.limiter.slow_down(asked)
                 if not idempotent and (error.status >= 500 or error.status in _MAYBE_CREATED):
                     # it may have been created: the caller reconciles, never a blind retry
                     raise AmbiguousResponse(f"{method} {path}: {error}", error.status) from None
