@@ -55,7 +55,7 @@ def _render_text(results: list[PublishResult]) -> str:
         what = f"{r.file or r.post_id}: {r.status}"
         if r.pin_id:
             what += f" pin {r.pin_id} {r.pin_url}" + (" (recorded earlier)" if r.from_journal else "")
-        if r.retry_after is not None:
+        if r.retry_after is not None and r.status is Status.RETRY:
             what += f" (Pinterest asks to wait {r.retry_after:g} s)"
         lines.append(what)
         for step in r.requests:

@@ -220,6 +220,9 @@ class Publisher:
             if not claim.claimed and entry is not None:
                 result.status, finding = _not_claimed(claim.outcome, entry.owner, entry.lease_until, key)
                 result.diagnostics += self._explain([finding], document)
+                if result.status is Status.CLAIMED_ELSEWHERE and entry.lease_until is not None:
+                    # worth trying again once the holder's lease is over, not after a long backoff
+                    result.retry_after = max(0.0, entry.lease_until - self.journal.now()) + 0.5
                 return
         if claim is not None and claim.outcome == ClaimOutcome.RECONCILE:
             result.status = Status.UNKNOWN  # until proven otherwise: a pin may exist

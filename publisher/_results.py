@@ -24,7 +24,8 @@ class Status(StrEnum):
 @dataclass
 class PublishResult:
     """One post's outcome. `diagnostics` say why (their `rule` is the reason's code); for
-    RETRY, `retry_after` is how many seconds Pinterest asked to wait, when it said; for UNKNOWN,
+    RETRY, `retry_after` is how many seconds Pinterest asked to wait, when it said (for
+    CLAIMED_ELSEWHERE, when the other run's claim ends); for UNKNOWN,
     `candidates` are the ids of pins on the board that could be this post's."""
 
     status: Status

@@ -177,6 +177,20 @@ class TestJournalClaims:
         finally:
             journal.close()
 
+    def test_a_held_post_says_when_its_claim_ends(self, sandbox: Sandbox, tmp_path: Path) -> None:
+        """Another run holds the post: claimed elsewhere, to be tried again when that claim's lease
+        ends (a worker then comes back in seconds, not after its long backoff for failures)."""
+        journal = Journal(tmp_path / "j.sqlite3", lease=60)
+        try:
+            journal.claim("id:soup-1", "other-content", "another-run")
+        finally:
+            journal.close()
+        result = publish(sandbox.api, tmp_path / "j.sqlite3", post(sandbox, 1))
+        assert (result.status, codes(result)) == (Status.CLAIMED_ELSEWHERE, ["pinrules.claim.held"])
+        assert result.retry_after is not None
+        assert 59 < result.retry_after < 62
+        assert sandbox.state.pins == {}
+
     def test_renewal_keeps_a_long_upload_claimed(self, sandbox: Sandbox, tmp_path: Path) -> None:
         """During a video's slow processing the lease is renewed, so another run stays held off."""
         sandbox.state.faults.processing_seconds = 1.0
