@@ -11,13 +11,10 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
-
-import pytest
 
 from publisher import open_backend
 
-from .helpers import APP_ID, APP_SECRET, Sandbox, connect_through_oauth, refresh_requests, run
+from .helpers import APP_ID, APP_SECRET, Sandbox, connect_through_oauth, refresh_requests
 
 # a process asking for the account's token from 10 tasks at once, all starting at one moment
 _ASKER = f"""
@@ -36,16 +33,6 @@ tokens = asyncio.run(ask())
 print(json.dumps(sorted({{hashlib.sha256(t.reveal().encode()).hexdigest() for t in tokens}})))
 backend.close()
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """SQLite files in a folder, or a migrated PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path / 'db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    assert run("db", "migrate", "--database", url).returncode == 0
-    return url
 
 
 def _digest(secret: str) -> str:

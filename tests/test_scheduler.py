@@ -288,16 +288,6 @@ class TestWorker:
         assert backend.schedule.get("a") is None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database for worker processes: SQLite files, or a migrated PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path / 'db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    assert run("db", "migrate", "--database", url).returncode == 0
-    return url
-
-
 def _env(sandbox: Sandbox) -> dict[str, str]:
     return {**os.environ, "PINTEREST_API_BASE": sandbox.api, "PINTEREST_ACCESS_TOKEN": TOKEN}
 
