@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from pinrules import NetworkSettings
 
-    from ._accounts import Account, AccountStore
+    from ._accounts import Account, Accounts, AccountStore
     from ._api import publish, token_from_env
     from ._backend import Backend, database_url, migrate, open_backend
     from ._claims import (
@@ -132,6 +132,7 @@ _HOMES = {
     "rate_limiters": "_limiter",
     "Account": "_accounts",
     "AccountStore": "_accounts",
+    "Accounts": "_accounts",
     "publish": "_api",
     "token_from_env": "_api",
     "DEFAULT_BASE_URL": "_client",
@@ -174,6 +175,7 @@ __all__ = [  # the public API: each name is eager above or lazy in _HOMES (a tes
     "WEBHOOK_EVENTS",
     "Account",
     "AccountStore",
+    "Accounts",
     "AmbiguousResponse",
     "ApiError",
     "Backend",

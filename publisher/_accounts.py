@@ -1,15 +1,24 @@
-"""The account store: connected Pinterest accounts and their tokens, in SQLite.
+"""The account store: connected Pinterest accounts and their tokens.
 
-The file is created readable by its owner only (0600). Tokens are secrets: `Account` holds
-them as `Secret`, and with PINRULES_TOKEN_KEY set (a Fernet key: `pinrules accounts key`)
-they are encrypted at rest.
+`AccountStore` keeps them in a SQLite file, created readable by its owner only (0600);
+`PostgresAccounts` (in `_postgres_accounts`) in the scheduler's PostgreSQL database, for workers
+on several machines. Both are `Accounts`: the same SQL, and a refresh lock (`refreshing`) that
+holds across processes and machines, because Pinterest rotates the refresh token on every
+refresh: two refreshing at once would leave one of them with a token that no longer works.
+
+Tokens are secrets: `Account` holds them as `Secret`, and with PINRULES_TOKEN_KEY set (a Fernet
+key: `pinrules accounts key`) they are encrypted at rest.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +31,7 @@ from ._secret import Secret
 from ._sqlite import open_store
 
 KEY_VARIABLE = "PINRULES_TOKEN_KEY"
+LOCK_POLL = 0.02  # seconds between tries for a refresh lock another process holds
 # the schema, as ordered migration steps (PRAGMA user_version counts those applied)
 MIGRATIONS = (
     """CREATE TABLE IF NOT EXISTS accounts (
@@ -119,18 +129,28 @@ class _Cipher:
             ) from None
 
 
-class AccountStore:
-    def __init__(self, path: str | os.PathLike[str] | None = None, key: str | None = None) -> None:
-        self.path = Path(path) if path is not None else default_path()
+class Accounts:
+    """The connected accounts, wherever they are kept: every query, written once.
+
+    A subclass supplies `_execute` (one statement, its own transaction; the backend's errors
+    become StoreError), `refreshing` (the cross-process refresh lock) and `close`."""
+
+    where: str  # the store, for messages
+    _table = "accounts"
+
+    def __init__(self, key: str | None) -> None:
         self._cipher = _Cipher(key if key is not None else os.environ.get(KEY_VARIABLE))
-        self._db = open_store(self.path, MIGRATIONS, "account store")
-        os.chmod(self.path, 0o600)  # also a store made by an older pinrules, or copied in
+
+    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def refreshing(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Hold the account's refresh lock: one refresh at a time, across processes and machines.
+        The holder reads the account again inside it (another may have refreshed meanwhile)."""
+        raise NotImplementedError
 
     def close(self) -> None:
-        self._db.close()
-
-    def __repr__(self) -> str:
-        return f"AccountStore({str(self.path)!r})"
+        raise NotImplementedError
 
     def save(self, account: Account) -> None:
         """Write the account (durably: a lost write of rotated tokens would cost the connection)."""
@@ -140,16 +160,16 @@ class AccountStore:
             self._cipher.seal(account.refresh_token), account.refresh_expires_at,
             account.connected_at or time.time(), account.workspace,
         )  # fmt: skip
-        try:
-            self._db.execute(
-                f"INSERT OR REPLACE INTO accounts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
-            )
-        except sqlite3.Error as error:  # a full disk, a read-only or damaged file
-            raise StoreError(f"{self.path}: the account store could not be written ({error})") from None
+        updates = ", ".join(f"{column} = excluded.{column}" for column in _COLUMNS.split(", ")[1:])
+        self._execute(
+            f"INSERT INTO {self._table} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT (name) DO UPDATE SET {updates}",
+            row,
+        )
 
     def get(self, name: str) -> Account | None:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM accounts WHERE name = ?", (name,)).fetchone()
-        return self._account(row) if row else None
+        rows = self._execute(f"SELECT {_COLUMNS} FROM {self._table} WHERE name = ?", (name,))
+        return self._account(rows[0]) if rows else None
 
     def require(self, name: str) -> Account:
         account = self.get(name)
@@ -160,11 +180,12 @@ class AccountStore:
         return account
 
     def all(self) -> list[Account]:
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM accounts ORDER BY name")
-        return [self._account(row) for row in rows]
+        return [
+            self._account(row) for row in self._execute(f"SELECT {_COLUMNS} FROM {self._table} ORDER BY name")
+        ]
 
     def delete(self, name: str) -> bool:
-        return self._db.execute("DELETE FROM accounts WHERE name = ?", (name,)).rowcount > 0
+        return bool(self._execute(f"DELETE FROM {self._table} WHERE name = ? RETURNING name", (name,)))
 
     def set_default_board(self, name: str, board_id: str | None) -> Account:
         """The board the account's posts without a boardId go to (None: no default board)."""
@@ -188,3 +209,45 @@ class AccountStore:
             refresh_expires_at=None if refresh_at is None else float(refresh_at),
             connected_at=float(connected), workspace=str(space),
         )  # fmt: skip
+
+
+class AccountStore(Accounts):
+    """The accounts in a SQLite file (default: `accounts.sqlite3` in the data folder)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, key: str | None = None) -> None:
+        super().__init__(key)
+        self.path = Path(path) if path is not None else default_path()
+        self.where = str(self.path)
+        self._db = open_store(self.path, MIGRATIONS, "account store")
+        os.chmod(self.path, 0o600)  # also a store made by an older pinrules, or copied in
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __repr__(self) -> str:
+        return f"AccountStore({str(self.path)!r})"
+
+    def _execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, parameters).fetchall()  # a transaction of its own
+        except sqlite3.Error as error:  # a full disk, a read-only or damaged file
+            raise StoreError(f"{self.path}: the account store could not be used ({error})") from None
+
+    @contextlib.asynccontextmanager
+    async def refreshing(self, name: str) -> AsyncIterator[None]:
+        """An exclusive lock on a file beside the store (`accounts.sqlite3.refresh-lock`), for every
+        account of the store at once (refreshes are rare); the kernel lets go if the process dies."""
+        import fcntl  # noqa: PLC0415
+
+        lock = self.path.with_name(self.path.name + ".refresh-lock")
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(LOCK_POLL)  # another process refreshes: wait, never block the loop
+            yield
+        finally:
+            os.close(descriptor)  # also releases the lock

@@ -22,6 +22,7 @@ class PublishArguments:
     account: str | None = None
     store: str | None = None
     base_url: str | None = None
+    database: str | None = None
     accounts: str | None = None
     allow_private_network: bool = False
     rate_limit: float | None = None
@@ -34,6 +35,7 @@ class AccountsArguments:
     action: str
     name: str = "default"
     store: str | None = None
+    database: str | None = None
     base_url: str | None = None
     secret_boards: bool = False
     no_browser: bool = False
@@ -45,6 +47,7 @@ class AccountsArguments:
 class BoardsArguments:
     name: str
     store: str | None = None
+    database: str | None = None
     base_url: str | None = None
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pinrules import UsageError, data_dir
 
-from ._accounts import AccountStore
+from ._accounts import Accounts, AccountStore
 from ._claims import LEASE_SECONDS, PublishJournal
 from ._journal import Journal
 from ._media_store import MediaStore
@@ -35,7 +35,7 @@ class Backend:
     schedule: ScheduleStore
     media: MediaStore
     journal: PublishJournal
-    accounts: AccountStore | None  # None until an account is connected (SQLite) or migrated
+    accounts: Accounts | None  # None until an account is connected (SQLite) or migrated
     webhooks: WebhookStore | None = None  # subscriptions and their outbox, beside the schedule
     database: Any = None  # PostgreSQL: the connection pool the stores share
 

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from pinrules import Diagnostic, Document, Places, Preflight, UsageError, load_settings, pinterest
 
-from ._accounts import KEY_VARIABLE, Account, AccountStore
+from ._accounts import KEY_VARIABLE, Account, Accounts, AccountStore
 from ._accounts import default_path as account_store_path
 from ._arguments import AccountLintArguments, AccountsArguments, BoardsArguments
+from ._backend import database_url
 from ._client import PinterestClient, base_url_from_env
 from ._errors import ConnectionFailed, ReauthRequired, Unauthorized
 from ._oauth import DEFAULT_SCOPES, SECRET_BOARD_SCOPES, OAuthApp, OAuthFlow
@@ -37,17 +38,41 @@ def oauth_app(redirect_uri: str, base_url: str | None) -> OAuthApp:
     return OAuthApp.from_env(redirect_uri, base_url, load_settings().app_id)
 
 
-def require(store: AccountStore | None, name: str) -> Account:
+def require(store: Accounts | None, name: str) -> Account:
     """The named connected account, or a usage error that says how to connect it."""
     if store is None:
         raise UsageError(f"no account store yet: connect with `pinrules accounts connect --name {name}`")
     return store.require(name)
 
 
-def existing_store(path: str | None) -> AccountStore | None:
+def open_accounts(store: str | None, database: str | None = None, *, create: bool = False) -> Accounts | None:
+    """The accounts the commands use: in PostgreSQL when --database (else PINRULES_DATABASE_URL,
+    else [tool.pinrules] database) names one, as the scheduler's workers read them; else the
+    SQLite file --store, else FOLDER/accounts.sqlite3 for sqlite:FOLDER, else the data folder's.
+    None when there is no SQLite file yet and `create` is false (publishing and linting never
+    make one)."""
+    url = database_url(database, load_settings().database)
+    if url is not None and url.startswith(("postgresql://", "postgres://")):
+        if store is not None:
+            raise UsageError(
+                "--store names a SQLite file, but the accounts are in the PostgreSQL database "
+                "(--database, PINRULES_DATABASE_URL or [tool.pinrules] database): drop one"
+            )
+        from ._postgres_accounts import open_postgres_accounts  # noqa: PLC0415 - psycopg only for it
+
+        return open_postgres_accounts(url)
+    if store is not None:
+        location = Path(store)
+    elif url is not None and url.startswith("sqlite:"):
+        location = Path(url.removeprefix("sqlite:").removeprefix("//")) / "accounts.sqlite3"
+    else:
+        location = account_store_path()
+    return AccountStore(location) if create or location.exists() else None
+
+
+def existing_store(path: str | None) -> Accounts | None:
     """The account store, if there is one: publishing and linting never create it."""
-    location = Path(path) if path else account_store_path()
-    return AccountStore(location) if location.exists() else None
+    return open_accounts(path)
 
 
 def _printable(text: str, limit: int = 300) -> str:
@@ -131,14 +156,15 @@ def run_accounts(args: AccountsArguments) -> int:
         sys.stdout.write(f"{Fernet.generate_key().decode()}\n")
         sys.stderr.write(f"pinrules: keep it safe and export it as {KEY_VARIABLE} to encrypt stored tokens\n")
         return 0
-    store = AccountStore(args.store)
+    store = open_accounts(args.store, args.database, create=True)
+    assert store is not None  # made when missing
     try:
         return _account_action(args, store)
     finally:
         store.close()
 
 
-def _account_action(args: AccountsArguments, store: AccountStore) -> int:
+def _account_action(args: AccountsArguments, store: Accounts) -> int:
     if args.action == "connect":
         account = asyncio.run(_connect(args))
         previous = store.get(account.name)
@@ -168,15 +194,16 @@ def _account_action(args: AccountsArguments, store: AccountStore) -> int:
     elif args.action == "disconnect":
         if not store.delete(args.name):
             raise UsageError(f"no account {args.name!r}")
-        sys.stdout.write(f"{args.name}: disconnected (its tokens are deleted from {store.path})\n")
+        sys.stdout.write(f"{args.name}: disconnected (its tokens are deleted from {store.where})\n")
     return 0
 
 
 def run_boards(args: BoardsArguments) -> int:
     """Every board of a connected account, all pages."""
-    store = AccountStore(args.store)
+    store = open_accounts(args.store, args.database)
     try:
-        store.require(args.name)
+        require(store, args.name)
+        assert store is not None  # require refuses a missing store
         manager = TokenManager(store, OAuthFlow(oauth_app("http://127.0.0.1/", args.base_url)))
         source, unauthorized = manager.client_auth(args.name)
 
@@ -188,7 +215,8 @@ def run_boards(args: BoardsArguments) -> int:
 
         found = asyncio.run(boards())
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     for board in found:
         sys.stdout.write(f"{board.id}  {board.privacy or '':7}  {board.name or ''}\n")
     return 0
@@ -201,7 +229,7 @@ class _AccountCheck:
 
     args: AccountLintArguments
     preflight: Preflight
-    store: AccountStore
+    store: Accounts
     account: Account
     posts: list[tuple[str, Places]] = field(default_factory=list)  # board id, where it is
 

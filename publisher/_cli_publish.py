@@ -20,6 +20,7 @@ from pinrules import (
     MediaFolders,
     NetworkSettings,
     Preflight,
+    Settings,
     UsageError,
     account_for,
     build_preflight,
@@ -32,8 +33,11 @@ from pinrules import (
 
 from ._api import token_from_env
 from ._arguments import PublishArguments
-from ._cli_accounts import existing_store, oauth_app, require, unusable_api
+from ._backend import Backend, database_url, open_backend
+from ._claims import PublishJournal
+from ._cli_accounts import oauth_app, open_accounts, require, unusable_api
 from ._client import PinterestClient, account_key, base_url_from_env
+from ._enqueue import Handover
 from ._errors import ConnectionFailed, TokensUnsaved, Unauthorized
 from ._journal import Journal
 from ._limiter import limiter_for, publish_rate
@@ -57,6 +61,9 @@ def _render_text(results: list[PublishResult]) -> str:
             what += f" pin {r.pin_id} {r.pin_url}" + (" (recorded earlier)" if r.from_journal else "")
         if r.retry_after is not None and r.status is Status.RETRY:
             what += f" (Pinterest asks to wait {r.retry_after:g} s)"
+        if r.due_at is not None:
+            when = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(r.due_at))
+            what += f" for {when} (stored: `pinrules worker` sends it)"
         lines.append(what)
         for step in r.requests:
             body = json.dumps(step["body"], ensure_ascii=False) if step["body"] is not None else ""
@@ -74,12 +81,21 @@ class _Route:
     connected, else PINTEREST_ACCESS_TOKEN. One client and publisher per account, made before
     the first post is sent (so that an account that cannot be used stops the run up front)."""
 
-    def __init__(self, args: PublishArguments, preflight: Preflight, options: PublishOptions,
-                 journal: Journal | None, retry: RetryPolicy) -> None:  # fmt: skip
+    def __init__(
+        self,
+        args: PublishArguments,
+        preflight: Preflight,
+        options: PublishOptions,
+        journal: PublishJournal | None,
+        *,
+        retry: RetryPolicy,
+        backend: Backend | None,
+    ) -> None:
         self.args, self.preflight, self.options, self.journal = args, preflight, options, journal
         self.retry = retry
+        self.backend = backend  # the scheduler's stores: posts not due yet are handed over to them
         self.token = token_from_env()
-        self.store = existing_store(args.store)
+        self.store = open_accounts(args.store, args.database)
         self.manager: TokenManager | None = None
         self.publishers: dict[str | None, tuple[Publisher, dict[str, Any] | None]] = {}
         if args.account:
@@ -120,7 +136,9 @@ class _Route:
             limiter = limiter_for(account_key(token), rate, tier)
             client = PinterestClient(token, self.args.base_url, limiter=limiter, retry=self.retry)
             checks = self.token is not None
-            return Publisher(client, self.journal, self.preflight, self.options, check_boards=checks), None
+            publisher = Publisher(client, self.journal, self.preflight, self.options, check_boards=checks,
+                                  handover=self._handover(None))  # fmt: skip
+            return publisher, None
         if self.manager is None:
             self.manager = TokenManager(
                 self.store, OAuthFlow(oauth_app("http://127.0.0.1/", self.args.base_url))
@@ -130,11 +148,17 @@ class _Route:
         client = PinterestClient(stored.access_token, self.args.base_url, token_source=source,
                                  on_unauthorized=unauthorized, retry=self.retry,
                                  limiter=limiter_for(f"account:{name}", rate, tier))  # fmt: skip
-        publisher = Publisher(
-            client, self.journal, self.preflight, self.options, account_scopes=stored.scopes
-        )
+        publisher = Publisher(client, self.journal, self.preflight, self.options,
+                              account_scopes=stored.scopes, handover=self._handover(name))  # fmt: skip
         defaults = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
         return publisher, defaults
+
+    def _handover(self, account: str | None) -> Handover | None:
+        if self.backend is None:
+            return None
+        return Handover(
+            self.backend.schedule, self.backend.media, account=account, folders=self.options.media
+        )
 
     async def close(self) -> None:
         for publisher, _ in self.publishers.values():
@@ -180,20 +204,12 @@ async def _publish_all(
     return list(results)
 
 
-def run_publish(args: PublishArguments) -> int:
-    settings = resolve_settings(
-        args.rules, args.selection, accounts=args.accounts, allow_private_network=args.allow_private_network
-    )
-    preflight = build_preflight(settings)
-    files = find_post_files(args.paths)
-    accounts = load_accounts(settings.accounts) if settings.accounts else {}
-    progress = sys.stdout.isatty()
+def _options(args: PublishArguments, settings: Settings) -> PublishOptions:
     for flag, value in (("--deadline", args.deadline), ("--max-retry-after", args.max_retry_after)):
         if value is not None and not 0 < value < float("inf"):
             raise UsageError(f"{flag} is a number of seconds, more than 0 (got {value:g})")
     deadline = args.deadline if args.deadline is not None else settings.publish_deadline
-    max_retry_after = args.max_retry_after or settings.max_retry_after or DEFAULT_MAX_RETRY_AFTER
-    options = PublishOptions(
+    return PublishOptions(
         network=NetworkSettings(
             allow_private_network=settings.allow_private_network,
             connect_timeout=settings.connect_timeout,
@@ -202,7 +218,7 @@ def run_publish(args: PublishArguments) -> int:
         poll_interval=args.poll_interval,
         poll_timeout=args.poll_timeout,
         dry_run=args.dry_run,
-        progress=ProgressBar("video") if progress else None,
+        progress=ProgressBar("video") if sys.stdout.isatty() else None,
         ignore_schedule=args.ignore_schedule,
         ignored_in=settings.ignored_in,
         media=MediaFolders.from_settings(settings),
@@ -210,15 +226,38 @@ def run_publish(args: PublishArguments) -> int:
         rate_limit=publish_rate(args.rate_limit, settings.rate_limit),
         access_tier=settings.access_tier,
     )
+
+
+def _stores(args: PublishArguments, settings: Settings) -> tuple[Backend | None, PublishJournal | None]:
+    """The scheduler's stores when a database is configured (posts not due yet go there, and its
+    journal is the default), and the journal of the run (none for a dry run or --no-journal)."""
     if args.dry_run and (args.journal or args.no_journal):
         raise UsageError("a dry run neither reads nor writes the journal: drop --journal/--no-journal")
     if args.no_journal and args.journal:
         raise UsageError("--journal and --no-journal contradict each other")
-    journal = None if args.dry_run or args.no_journal else Journal(args.journal)
+    url = database_url(args.database, settings.database)
+    backend = open_backend(url) if url is not None and not args.dry_run else None
+    if args.dry_run or args.no_journal:
+        return backend, None
+    return backend, backend.journal if backend is not None and args.journal is None else Journal(args.journal)
+
+
+def run_publish(args: PublishArguments) -> int:
+    settings = resolve_settings(
+        args.rules, args.selection, accounts=args.accounts, allow_private_network=args.allow_private_network
+    )
+    preflight = build_preflight(settings)
+    files = find_post_files(args.paths)
+    accounts = load_accounts(settings.accounts) if settings.accounts else {}
+    progress = sys.stdout.isatty()
+    options = _options(args, settings)
+    max_retry_after = args.max_retry_after or settings.max_retry_after or DEFAULT_MAX_RETRY_AFTER
+    backend, journal = _stores(args, settings)
     unsaved: list[TokensUnsaved] = []
 
     async def go() -> list[PublishResult]:
-        route = _Route(args, preflight, options, journal, RetryPolicy(max_retry_after=max_retry_after))
+        retry = RetryPolicy(max_retry_after=max_retry_after)
+        route = _Route(args, preflight, options, journal, retry=retry, backend=backend)
         try:
             results = await _publish_all(files, route, accounts, progress)
             if route.manager is not None:
@@ -236,7 +275,9 @@ def run_publish(args: PublishArguments) -> int:
         fix = "check PINTEREST_ACCESS_TOKEN, or connect the account again (`pinrules accounts connect`)"
         raise unusable_api(error, base_url_from_env(args.base_url), fix) from None
     finally:
-        if journal is not None:
+        if backend is not None:
+            backend.close()  # its journal too
+        elif journal is not None:
             journal.close()
     if args.format == "json":
         sys.stdout.write(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n")

@@ -100,7 +100,7 @@ def _declare_publish(parser: argparse.ArgumentParser) -> None:
 def _declare_accounts(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     connect = actions.add_parser(
-        "connect", help="connect an account (OAuth, opens a browser)", parents=[STORE, BASE_URL]
+        "connect", help="connect an account (OAuth, opens a browser)", parents=[STORE, DATABASE, BASE_URL]
     )
     connect.add_argument("--name", default="default", help="what to call the account here")
     connect.add_argument("--secret-boards", action="store_true",
@@ -109,18 +109,18 @@ def _declare_accounts(parser: argparse.ArgumentParser) -> None:
     connect.add_argument(
         "--port", type=_port, default=0, help="callback port on 127.0.0.1 (default: a free one)"
     )
-    actions.add_parser("list", help="list connected accounts", parents=[STORE])
-    actions.add_parser("show", help="one account, without its tokens", parents=[STORE]).add_argument(
-        "name", metavar="NAME"
-    )
-    actions.add_parser("refresh", help="refresh its tokens now", parents=[STORE, BASE_URL]).add_argument(
-        "name", metavar="NAME"
-    )
+    actions.add_parser("list", help="list connected accounts", parents=[STORE, DATABASE])
     actions.add_parser(
-        "disconnect", help="forget the account and delete its tokens", parents=[STORE]
+        "show", help="one account, without its tokens", parents=[STORE, DATABASE]
+    ).add_argument("name", metavar="NAME")
+    actions.add_parser(
+        "refresh", help="refresh its tokens now", parents=[STORE, DATABASE, BASE_URL]
+    ).add_argument("name", metavar="NAME")
+    actions.add_parser(
+        "disconnect", help="forget the account and delete its tokens", parents=[STORE, DATABASE]
     ).add_argument("name", metavar="NAME")
     default_board = actions.add_parser(
-        "set-default-board", help="the board posts without boardId go to", parents=[STORE]
+        "set-default-board", help="the board posts without boardId go to", parents=[STORE, DATABASE]
     )
     default_board.add_argument("name", metavar="NAME")
     default_board.add_argument("board_id", metavar="BOARD_ID", type=_board_id)
@@ -302,7 +302,7 @@ def register(commands: Commands) -> None:
         "pinrules publish posts/ --account shop --dry-run",
         _declare_publish, _publish,
         parents=(RULE_OPTIONS, SELECTION_OPTIONS, ACCOUNTS_FILE, PRIVATE_NETWORK,
-                 ACCOUNT, STORE, BASE_URL, JOURNAL, RATE_LIMIT),
+                 ACCOUNT, STORE, BASE_URL, JOURNAL, RATE_LIMIT, DATABASE),
     ))  # fmt: skip
     commands.add(Command(
         "schedule", "check posts and keep them to go out at their scheduledAt; list, show, cancel, retry",
@@ -325,7 +325,7 @@ def register(commands: Commands) -> None:
     ))  # fmt: skip
     commands.add(Command(
         "boards", "list a connected account's boards", "pinrules boards shop",
-        _declare_boards, _boards, parents=(STORE, BASE_URL),
+        _declare_boards, _boards, parents=(STORE, DATABASE, BASE_URL),
     ))  # fmt: skip
     commands.add(Command(
         "sandbox", "run the local Pinterest stand-in (for demos and tests)", "pinrules sandbox --port 0",

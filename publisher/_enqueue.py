@@ -12,22 +12,25 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pinrules import (
     Diagnostic,
     Document,
+    MediaFolders,
     NetworkSettings,
     OnlinePost,
     Preflight,
     online_findings,
+    parse_rfc3339,
     resolve_media_path,
 )
 
 from ._errors import ScheduleError
 from ._events import Event, Events
+from ._flow import FlowError
+from ._media_file import open_media
 from ._media_store import MediaStore
 from ._schedule import DEFAULT_WORKSPACE, ScheduledPost, ScheduleStore, encode_post
 
@@ -62,12 +65,21 @@ def post_id_of(post: Any) -> str:
 def due_at(post: dict[str, Any]) -> float | None:
     """scheduledAt as UTC seconds (preflight has checked it is RFC 3339 with an offset)."""
     when = post.get("scheduledAt")
-    if not isinstance(when, str):
-        return None
-    text = when.upper().replace("Z", "+00:00")
-    if text[17:19] == "60":  # a leap second: the instant after :59
-        return datetime.fromisoformat(text[:17] + "59" + text[19:]).timestamp() + 1
-    return datetime.fromisoformat(text).timestamp()
+    return parse_rfc3339(when).timestamp() if isinstance(when, str) else None
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Where posts go to be sent later: the scheduler's stores, the connected account they go out
+    for (None: PINTEREST_ACCESS_TOKEN), the workspace, the events told, and the folders their
+    media paths may lead into (default: the post's folder and the project)."""
+
+    schedule: ScheduleStore
+    media: MediaStore
+    account: str | None = None
+    workspace: str = DEFAULT_WORKSPACE
+    events: Events | None = None
+    folders: MediaFolders | None = None
 
 
 async def schedule(
@@ -85,6 +97,7 @@ async def schedule(
     workspace: str = DEFAULT_WORKSPACE,
     events: Events | None = None,
     clock: Callable[[], float] = time.time,
+    folders: MediaFolders | None = None,
 ) -> ScheduleResult:
     """Check `post` (static and files; URLs too unless `online=False`) and store it to go out at
     its scheduledAt (now when it has none). Nothing is sent here."""
@@ -116,17 +129,44 @@ async def schedule(
     if any(d.is_error for d in diagnostics):
         return ScheduleResult("rejected", post_id, file, None, diagnostics)
     assert isinstance(post, dict)
-    stored_post = _with_stored_media(post, folder, media, workspace, now)
-    item = ScheduledPost(post_id, stored_post, due if due is not None else now, workspace=workspace,
-                         account=account, created_at=now, updated_at=now)  # fmt: skip
+    handover = Handover(store, media, account, workspace, events, folders)
+    return hand_over(
+        post, handover, folder, now=now, checker=checker, document=document, diagnostics=diagnostics
+    )
+
+
+def hand_over(
+    post: dict[str, Any],
+    handover: Handover,
+    folder: Path,
+    *,
+    now: float,
+    checker: Preflight,
+    document: Document | None = None,
+    diagnostics: list[Diagnostic] | None = None,
+) -> ScheduleResult:
+    """Store a post that passed its checks, to go out at its scheduledAt (now without one): its
+    local media copied into the media store (each file opened as publishing opens it, and checked
+    where it really is), then its row. Nothing is sent here."""
+    post_id = post_id_of(post)
+    file = document.name if document else None
+    told = list(diagnostics or [])
     try:
-        item = store.add(item)
+        stored_post = _with_stored_media(post, folder, handover, now)
+    except FlowError as error:  # the file changed since it was checked: unreadable, or now outside
+        found = checker.probe_diagnostics([(error.code, error.pointer, error.message)], document)
+        return ScheduleResult("rejected", post_id, file, None, told + found)
+    due = due_at(post)
+    item = ScheduledPost(post_id, stored_post, due if due is not None else now, workspace=handover.workspace,
+                         account=handover.account, created_at=now, updated_at=now)  # fmt: skip
+    try:
+        item = handover.schedule.add(item)
     except ScheduleError as error:
         reused = checker.probe_diagnostics([("post.id.reused", ("id",), str(error))], document)
-        return ScheduleResult("rejected", post_id, file, None, diagnostics + reused)
-    (events or Events()).emit(Event("post.scheduled", account or "", {"id": post_id, "workspace": workspace,
-                                                                         "due_at": item.due_at}))  # fmt: skip
-    return ScheduleResult("scheduled", post_id, file, item, diagnostics)
+        return ScheduleResult("rejected", post_id, file, None, told + reused)
+    detail = {"id": post_id, "workspace": handover.workspace, "due_at": item.due_at}
+    (handover.events or Events()).emit(Event("post.scheduled", handover.account or "", detail))
+    return ScheduleResult("scheduled", post_id, file, item, told)
 
 
 def _without_urls(post: Any) -> Any:
@@ -137,20 +177,24 @@ def _without_urls(post: Any) -> Any:
     return {k: v for k, v in post.items() if k != "options"} | {"media": kept}
 
 
-def _with_stored_media(
-    post: dict[str, Any], folder: Path, media: MediaStore, workspace: str, now: float
-) -> dict[str, Any]:
+def _with_stored_media(post: dict[str, Any], folder: Path, handover: Handover, now: float) -> dict[str, Any]:
     """The post with each local `path` replaced by a copy in the media store (`mediaId`), its
     size and type by content recorded as the hints."""
+    folders = handover.folders or MediaFolders.discover()
     items = []
-    for entry in post.get("media", []):
+    for index, entry in enumerate(post.get("media", [])):
         if not (isinstance(entry, dict) and isinstance(entry.get("path"), str)):
             items.append(entry)
             continue
         path = resolve_media_path(entry["path"], folder)
-        with path.open("rb") as handle:
-            stored = media.add(handle, workspace=workspace, kind=str(entry.get("kind")),
-                               filename=path.name, now=now)  # fmt: skip
+        try:
+            handle = open_media(str(path), folder, folders)
+        except FlowError as error:
+            error.pointer = ("media", index, "path")
+            raise
+        with handle:
+            stored = handover.media.add(handle, workspace=handover.workspace, kind=str(entry.get("kind")),
+                                        filename=path.name, now=now)  # fmt: skip
         hints = {"sizeBytes": stored.size} | ({"mimeType": stored.mime} if stored.mime else {})
         items.append({k: v for k, v in entry.items() if k != "path"} | {"mediaId": stored.id} | hints)
     return post | {"media": items}

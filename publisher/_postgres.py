@@ -99,6 +99,22 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX pinrules_journal_by_pin ON pinrules_journal (pin_id);
         CREATE INDEX pinrules_journal_by_fingerprint ON pinrules_journal (fingerprint)""",
     ),
+    (
+        "0003_accounts",
+        """CREATE TABLE pinrules_accounts (
+            name text PRIMARY KEY,
+            user_id text NOT NULL,
+            username text NOT NULL,
+            scopes text NOT NULL,
+            default_board_id text,
+            access_token bytea NOT NULL,
+            access_expires_at double precision NOT NULL,
+            refresh_token bytea NOT NULL,
+            refresh_expires_at double precision,
+            connected_at double precision NOT NULL,
+            workspace text NOT NULL DEFAULT 'default'
+        )""",
+    ),
 )
 
 

@@ -13,6 +13,7 @@ from ._backend import Backend
 from ._claims import LEASE_SECONDS
 from ._journal_sql import SqlJournal
 from ._postgres import Database, PostgresMedia, PostgresScheduleStore
+from ._postgres_accounts import PostgresAccounts
 from ._schedule_sql import Executor
 
 
@@ -56,6 +57,6 @@ def open_postgres(url: str, *, max_size: int = 8, lease: float = LEASE_SECONDS) 
         PostgresScheduleStore(database),
         PostgresMedia(database),
         PostgresJournal(database, lease=lease),
-        None,
+        PostgresAccounts(database),
         database=database,
     )

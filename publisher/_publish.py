@@ -31,13 +31,13 @@ from pinrules import (
     matches,
     media_outside_findings,
     online_findings,
-    parse_rfc3339,
     pinterest,
     to_pointer,
 )
 
 from ._claims import ClaimOutcome, PublishJournal, content_hash, fingerprint, post_key
 from ._client import PinterestClient
+from ._enqueue import Handover, due_at, hand_over
 from ._errors import (
     ConnectionFailed,
     JournalError,
@@ -104,10 +104,13 @@ class Publisher:
         account_scopes: tuple[str, ...] | None = None,
         check_boards: bool = True,
         owner: str | None = None,
+        handover: Handover | None = None,
     ) -> None:
         """`account_scopes` (of a connected account) enables the secret-board scope check;
         `check_boards` looks the board up on Pinterest before anything is uploaded; `owner`
-        names this publisher's claims in the journal (default: host, process and a random part)."""
+        names this publisher's claims in the journal (default: host, process and a random part);
+        `handover`: the scheduler's stores, where a post whose scheduledAt is ahead is stored for
+        `pinrules worker` (without it, such a post is left for a later run)."""
         self.client = client
         self.journal = journal
         self.preflight = preflight or Preflight()
@@ -115,6 +118,7 @@ class Publisher:
         self.account_scopes = account_scopes
         self.check_boards = check_boards
         self.owner = owner or default_owner()
+        self.handover = handover
         # a board does not change during a run: one lookup per board, not one per post
         self._boards: dict[str, list[Finding]] = {}
         self._folders = self.options.media
@@ -162,9 +166,11 @@ class Publisher:
         result.diagnostics = await self._preflight(post, account, base, document)
         if any(d.is_error for d in result.diagnostics):
             return
-        due = _due_at(post)
+        due = due_at(post)
         if due is not None and due > self.options.clock() and not self.options.ignore_schedule:
             result.status = Status.SCHEDULED  # a later run publishes it, once: the journal knows
+            if self.handover is not None and not self.options.dry_run:
+                self._hand_over(result, post, base, document)
             return
         pin = plan(post, base, (account or {}).get("defaultBoardId"))
         try:
@@ -294,6 +300,21 @@ class Publisher:
             told += found
         return told
 
+    def _hand_over(
+        self, result: PublishResult, post: dict[str, Any], base: Path, document: Document | None
+    ) -> None:
+        """Store the post for the scheduler's workers (it passed every check just now)."""
+        assert self.handover is not None
+        handed = hand_over(post, self.handover, base, now=self.options.clock(), checker=self.preflight,
+                           document=document)  # fmt: skip
+        result.diagnostics += handed.diagnostics
+        if handed.item is not None:
+            result.due_at = handed.item.due_at
+        elif any(d.rule == "post.id.reused" for d in handed.diagnostics):
+            result.status = Status.REUSED_ID
+        else:
+            result.status = Status.REJECTED
+
     def _failed(self, result: PublishResult, error: FlowError, document: Document | None) -> None:
         result.status = Status.RETRY if error.retry else Status.FAILED
         if error.code.startswith("post."):
@@ -375,14 +396,6 @@ def _not_claimed(
 
 def _pin_url(pin_id: str) -> str:
     return f"https://www.pinterest.com/pin/{pin_id}/"
-
-
-def _due_at(post: dict[str, Any]) -> float | None:
-    """scheduledAt as a timestamp (preflight has checked it is RFC 3339 with an offset)."""
-    when = post.get("scheduledAt")
-    if not isinstance(when, str):
-        return None
-    return parse_rfc3339(when).timestamp()
 
 
 def _planned_video(pin: PinPlan, base_url: str) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ class PublishResult:
     from_journal: bool = False
     retry_after: float | None = None
     candidates: list[str] = field(default_factory=list)
+    due_at: float | None = None  # SCHEDULED and stored for the scheduler's workers: when it is due
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -52,5 +53,6 @@ class PublishResult:
             }
             | ({"retry_after": self.retry_after} if self.retry_after is not None else {})
             | ({"candidates": self.candidates} if self.candidates else {})
+            | ({"due_at": self.due_at} if self.due_at is not None else {})
             | ({"requests": self.requests} if self.requests else {})
         )

@@ -42,6 +42,9 @@ class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
 
+    @property
+    def description(self) -> Any: ...  # None: the statement returns no rows
+
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
 

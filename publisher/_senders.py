@@ -13,7 +13,7 @@ from typing import Any
 
 from pinrules import Preflight
 
-from ._accounts import AccountStore
+from ._accounts import Accounts
 from ._api import token_from_env
 from ._claims import PublishJournal
 from ._client import PinterestClient, account_key
@@ -35,7 +35,7 @@ class Senders:
         preflight: Preflight,
         options: PublishOptions,
         journal: PublishJournal,
-        accounts: AccountStore | None,
+        accounts: Accounts | None,
         app: OAuthApp | None,
         base_url: str | None = None,
         events: Events | None = None,

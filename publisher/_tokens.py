@@ -1,11 +1,13 @@
 """Keeping an account's access token fresh.
 
 Access tokens last 30 days; they are refreshed about 24 hours before they expire (and once
-when Pinterest answers 401), and concurrent publishes for one account wait for a single
-refresh. Pinterest rotates the refresh token on every refresh, so the new pair is written to
-the account store before anything uses it. When that write fails, the pair is kept in memory
-(`unsaved`): every later call tries the write again first, never the refresh, and raises
-`TokensUnsaved` until the write succeeds, so that the run stops without losing the account.
+when Pinterest answers 401), and concurrent publishes for one account wait for a single refresh,
+in this process and in every other one using the same store (`Accounts.refreshing`: a lock file
+beside a SQLite store, an advisory lock in PostgreSQL). Pinterest rotates the refresh token on
+every refresh, so the new pair is written to the account store before anything uses it. When that
+write fails, the pair is kept in memory (`unsaved`): every later call tries the write again first,
+never the refresh, and raises `TokensUnsaved` until the write succeeds, so that the run stops
+without losing the account.
 
 When the refresh token itself is inside its re-authorisation window, `token.expiring` tells
 subscribers. A refresh that Pinterest refuses for the grant itself (revoked, expired) is
@@ -20,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from ._accounts import Account, AccountStore
+from ._accounts import Account, Accounts
 from ._errors import OAuthError, ReauthRequired, RefreshFailed, StoreError, TokensUnsaved
 from ._events import Event, Events
 from ._oauth import OAuthFlow
@@ -33,7 +35,7 @@ REAUTH_WINDOW = 14 * 24 * 3600.0
 class TokenManager:
     def __init__(
         self,
-        store: AccountStore,
+        store: Accounts,
         flow: OAuthFlow,
         events: Events | None = None,
         *,
@@ -62,7 +64,7 @@ class TokenManager:
     async def refresh(self, name: str, stale: Secret | None = None) -> Account:
         """Refresh once; callers that waited on the same stale token get the new one."""
         lock = self._locks.setdefault(name, asyncio.Lock())
-        async with lock:
+        async with lock, self.store.refreshing(name):
             account = self._stored(name)
             if stale is not None and account.access_token != stale:
                 return account  # refreshed by someone else while we waited

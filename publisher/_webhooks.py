@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from pinrules import NetworkSettings
 
-from ._accounts import AccountStore
+from ._accounts import Accounts
 from ._events import Event, Events
 from ._secret import Secret
 
@@ -279,7 +279,7 @@ def _iso(timestamp: float) -> str:
 def bridge(
     events: Events,
     store: WebhookStore,
-    accounts: AccountStore | None = None,
+    accounts: Accounts | None = None,
     *,
     clock: Callable[[], float] = time.time,
 ) -> None:
@@ -307,7 +307,7 @@ def bridge(
 
 
 def check_expiring(
-    accounts: AccountStore, events: Events, now: float, window: float, workspace: str | None = None
+    accounts: Accounts, events: Events, now: float, window: float, workspace: str | None = None
 ) -> int:
     """Emit `token.expiring` for every account whose refresh token ends within `window`
     seconds (the bridge queues it once per expiry window). The number of such accounts."""
@@ -431,7 +431,7 @@ def _describe(problem: BaseException) -> str:
 
 
 async def watch_accounts(
-    accounts: AccountStore,
+    accounts: Accounts,
     events: Events,
     stop: asyncio.Event,
     *,

@@ -22,7 +22,7 @@ from pinrules import NetworkSettings, Preflight, pinterest
 from publisher import (
     REAUTH_WINDOW,
     Account,
-    AccountStore,
+    Accounts,
     Backend,
     Deliverer,
     DeliverySettings,
@@ -146,7 +146,7 @@ class Service:
         self._accounts_read_at = -1.0
 
     @property
-    def accounts(self) -> AccountStore:
+    def accounts(self) -> Accounts:
         assert self.backend.accounts is not None, "the service opens its backend with an account store"
         return self.backend.accounts
 

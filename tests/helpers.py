@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pinrules import NetworkSettings, pinterest
-from publisher import Account, Backend, Secret
+from publisher import Account, Backend, OAuthApp, OAuthFlow, Secret
 from publisher.sandbox import SandboxState, demo_state, make_app
 from service import ServiceStore
 
@@ -148,6 +148,40 @@ def running_sandbox(folder: Path, token: str = TOKEN) -> Iterator[Sandbox]:
 
 
 APP_ID, APP_SECRET = "1500123", "sandbox-app-secret-3c9d"
+
+
+def stand_in_app(sandbox: Sandbox) -> OAuthApp:
+    """The test OAuth app, registered with the stand-in (its callback is never called)."""
+    sandbox.state.apps[APP_ID] = APP_SECRET
+    return OAuthApp(
+        APP_ID, Secret(APP_SECRET), "http://127.0.0.1:9/cb", f"{sandbox.base}/oauth/", sandbox.api
+    )
+
+
+def connect_through_oauth(
+    sandbox: Sandbox, name: str = "acc", scopes: tuple[str, ...] | None = None
+) -> Account:
+    """An account connected to the stand-in as a person does it: the consent page redirects back
+    with a code, which the flow exchanges for tokens (`scopes` None: the flow's default ones)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import aiohttp
+
+    flow = OAuthFlow(stand_in_app(sandbox))
+
+    async def go() -> Account:
+        url = flow.authorization_url() if scopes is None else flow.authorization_url(scopes)
+        async with aiohttp.ClientSession() as session, session.get(url, allow_redirects=False) as answer:
+            query = parse_qs(urlsplit(answer.headers["Location"]).query)
+        return await flow.complete(query["code"][0], query["state"][0], name)
+
+    return asyncio.run(go())
+
+
+def refresh_requests(state: SandboxState) -> int:
+    """How many token refreshes the stand-in was asked for."""
+    return sum(1 for _, path, form in state.requests
+               if path == "/v5/oauth/token" and form.get("grant_type") == "refresh_token")  # fmt: skip
 
 
 def free_port() -> int:

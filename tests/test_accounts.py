@@ -4,6 +4,7 @@ against the local stand-in over loopback."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import stat
@@ -37,10 +38,11 @@ from publisher import (
     Status,
     StoreError,
     TokenManager,
+    open_backend,
 )
 from publisher.sandbox import SandboxState, demo_state, make_app
 
-from .helpers import LOCAL
+from .helpers import LOCAL, run
 from .media import image
 from .media_server import ServerThread
 
@@ -507,3 +509,31 @@ class TestLintWithAnAccount:
             check=False,
         )
         assert (offline.returncode, "add --online" in offline.stderr) == (2, True)
+
+
+class TestInPostgres:
+    def test_the_account_commands_use_the_database(self, postgres_url: str, tmp_path: Path) -> None:
+        """With --database (or PINRULES_DATABASE_URL) the account commands work on the accounts in
+        PostgreSQL, where the workers read them; --store beside it is a usage error."""
+        assert run("accounts", "list", "--database", postgres_url).returncode == 2  # not migrated yet
+        assert "pinrules db migrate" in run("accounts", "list", "--database", postgres_url).stderr
+        assert run("db", "migrate", "--database", postgres_url).returncode == 0
+        backend = open_backend(postgres_url)
+        assert backend.accounts is not None
+        now = time.time()
+        backend.accounts.save(Account("shop", "u1", "ana", ("pins:read",), Secret("a-token"), now + DAY,
+                                      Secret("r-token"), now + 60 * DAY, connected_at=now))  # fmt: skip
+        env = {**os.environ, "PINRULES_DATABASE_URL": postgres_url}
+        listed = run("accounts", "list", env=env)
+        assert listed.stdout.startswith("shop  ana  no default board")
+        chosen = run("accounts", "set-default-board", "shop", "549755885175", "--database", postgres_url)
+        assert chosen.returncode == 0, chosen.stderr
+        assert backend.accounts.require("shop").default_board_id == "549755885175"
+        shown = run("accounts", "show", "shop", env=env)
+        assert json.loads(shown.stdout)["default_board_id"] == "549755885175"
+        assert "a-token" not in shown.stdout + listed.stdout
+        both = run("accounts", "list", "--store", str(tmp_path / "a.sqlite3"), env=env)
+        assert (both.returncode, "drop one" in both.stderr) == (2, True)
+        assert run("accounts", "disconnect", "shop", env=env).returncode == 0
+        assert backend.accounts.get("shop") is None
+        backend.close()

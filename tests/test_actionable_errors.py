@@ -16,16 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import aiohttp
 import pytest
 
 from pinrules import UsageError
-from publisher import AccountStore, NoCredentials, OAuthApp, OAuthFlow, Secret, publish
+from publisher import AccountStore, NoCredentials, publish
 from publisher.sandbox import Fault, demo_state, make_app, parse_fault, routes
 
-from .helpers import BOARD, TOKEN, Sandbox, run, write
+from .helpers import APP_ID, APP_SECRET, BOARD, TOKEN, Sandbox, connect_through_oauth, run, write
 
-APP_ID, APP_SECRET = "7654321", "app-secret-for-tests"
 ROUTES = routes(make_app(demo_state(TOKEN)))
 PINRULES = [sys.executable, "-m", "pinrules"]
 
@@ -251,20 +249,9 @@ class TestUnusableApi:
 
 def connect_account(sandbox: Sandbox, store: Path) -> None:
     """An account 'acc' connected to the stand-in through the OAuth flow, saved in `store`."""
-    sandbox.state.apps[APP_ID] = APP_SECRET
-    flow = OAuthFlow(OAuthApp(APP_ID, Secret(APP_SECRET), "http://127.0.0.1:9/cb", f"{sandbox.base}/oauth/",
-                              sandbox.api))  # fmt: skip
-
-    async def go() -> None:
-        url = flow.authorization_url()
-        async with aiohttp.ClientSession() as session, session.get(url, allow_redirects=False) as answer:
-            query = parse_qs(urlsplit(answer.headers["Location"]).query)
-        account = await flow.complete(query["code"][0], query["state"][0], "acc")
-        saved = AccountStore(store)
-        saved.save(account)
-        saved.close()
-
-    asyncio.run(go())
+    saved = AccountStore(store)
+    saved.save(connect_through_oauth(sandbox))
+    saved.close()
 
 
 @contextmanager

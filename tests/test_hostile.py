@@ -18,7 +18,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from pinrules import MediaFolders, Preflight
@@ -41,10 +40,19 @@ from publisher import (
 from publisher.sandbox import Fault
 
 from .gateway import Answer, running_gateway
-from .helpers import BOARD, LOCAL, TOKEN, Sandbox, write
+from .helpers import (
+    APP_ID,
+    APP_SECRET,
+    BOARD,
+    LOCAL,
+    TOKEN,
+    Sandbox,
+    connect_through_oauth,
+    refresh_requests,
+    write,
+)
 from .media import image, video
 
-APP_ID, APP_SECRET = "1234567", "app-secret-9f8e7d"
 SECRET_IMAGE = image("JPEG", (40, 30))  # a file outside the posts' folder: must never be sent
 
 
@@ -267,23 +275,15 @@ class Stand:
                         base or self.sandbox.api)  # fmt: skip
 
     def connect(self, store: Path) -> Account:
-        flow = OAuthFlow(self.app())
-
-        async def go() -> Account:
-            url = flow.authorization_url(("boards:read", "pins:read", "pins:write"))
-            async with aiohttp.ClientSession() as session, session.get(url, allow_redirects=False) as answer:
-                query = dict(x.split("=", 1) for x in answer.headers["Location"].split("?", 1)[1].split("&"))
-            return await flow.complete(query["code"], query["state"], "acc")
-
-        expiring = replace(asyncio.run(go()), access_expires_at=time.time() + 3600)  # a refresh is due
+        account = connect_through_oauth(self.sandbox, scopes=("boards:read", "pins:read", "pins:write"))
+        expiring = replace(account, access_expires_at=time.time() + 3600)  # a refresh is due
         accounts = AccountStore(store)
         accounts.save(expiring)
         accounts.close()
         return expiring
 
     def refreshes(self) -> int:
-        return sum(1 for _, path, form in self.sandbox.state.requests
-                   if path == "/v5/oauth/token" and form.get("grant_type") == "refresh_token")  # fmt: skip
+        return refresh_requests(self.sandbox.state)
 
 
 @pytest.fixture

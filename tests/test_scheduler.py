@@ -23,6 +23,7 @@ from publisher import (
     Outcome,
     PostState,
     PublishOptions,
+    PublishResult,
     ScheduledPost,
     ScheduleError,
     Senders,
@@ -30,6 +31,7 @@ from publisher import (
     WorkerSettings,
     migrate,
     open_backend,
+    publish,
     schedule,
 )
 from publisher.sandbox import Fault
@@ -286,16 +288,6 @@ class TestWorker:
         assert backend.schedule.get("a") is None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database for worker processes: SQLite files, or a migrated PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path / 'db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    assert run("db", "migrate", "--database", url).returncode == 0
-    return url
-
-
 def _env(sandbox: Sandbox) -> dict[str, str]:
     return {**os.environ, "PINTEREST_API_BASE": sandbox.api, "PINTEREST_ACCESS_TOKEN": TOKEN}
 
@@ -418,4 +410,66 @@ class TestCommands:
         result = run("schedule", "--database", database, "--offline", "bad.json", cwd=sandbox.dir)
         assert result.returncode == 1
         assert "pinterest.title.max_length" in result.stdout
+        assert _statuses(database) == {}
+
+
+class TestHandOver:
+    def test_publish_stores_a_post_that_is_not_due_yet(self, sandbox: Sandbox, database: str) -> None:
+        """publish() with a scheduler's database stores a post whose scheduledAt is ahead (its
+        file copied into the media store) and sends nothing; without one, it only says so."""
+        post = _post(sandbox, "later", time.time() + 3600)
+        journal = sandbox.dir / "journal.sqlite3"
+
+        async def go(where: str | None) -> PublishResult:
+            return await publish(post, token=TOKEN, base_url=sandbox.api, base_dir=sandbox.dir,
+                                 database=where, journal=journal,
+                                 options=PublishOptions(network=LOCAL))  # fmt: skip
+
+        left = asyncio.run(go(None))
+        backend = open_backend(database)
+        try:
+            assert (left.status, left.due_at, backend.schedule.get("later", "default")) == (
+                "scheduled",
+                None,
+                None,
+            )
+            stored = asyncio.run(go(database))
+            assert stored.status == "scheduled"
+            item = backend.schedule.get("later", "default")
+            assert item is not None
+            assert (item.status, item.due_at) == (PostState.SCHEDULED, stored.due_at)
+            [entry] = item.post["media"]
+            assert set(entry) == {"kind", "mediaId", "sizeBytes", "mimeType"}
+        finally:
+            backend.close()
+        assert sandbox.state.hits["POST /v5/pins"] == 0
+
+    def test_the_publish_command_hands_over_to_the_worker(self, sandbox: Sandbox, database: str) -> None:
+        """`pinrules publish --database ...` sends what is due, stores what is not, and says so."""
+        write(sandbox.dir / "posts" / "now.json", _post(sandbox, "now", time.time() - 60))
+        write(sandbox.dir / "posts" / "later.json", _post(sandbox, "later", time.time() + 3600))
+        (sandbox.dir / "posts" / "soup.jpg").write_bytes((sandbox.dir / "soup.jpg").read_bytes())
+        env = {**os.environ, "PINTEREST_API_BASE": sandbox.api, "PINTEREST_ACCESS_TOKEN": TOKEN}
+        done = run(
+            "publish", "--allow-private-network", "--database", database, sandbox.dir / "posts", env=env
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "later.json: scheduled for " in done.stdout
+        assert "(stored: `pinrules worker` sends it)" in done.stdout
+        assert "1 published, 1 scheduled" in done.stdout
+        assert _statuses(database) == {"later": "scheduled"}
+
+    def test_a_file_outside_the_posts_folder_is_never_copied(self, sandbox: Sandbox, database: str) -> None:
+        """Scheduling copies a post's local files into the store: a path that leads outside the
+        post's folder and the project is refused, not copied (and so never uploaded later)."""
+        (sandbox.dir / "secret").mkdir()
+        (sandbox.dir / "secret" / "key.jpg").write_bytes(image("JPEG"))
+        post = _post(sandbox, "sneaky", time.time() + 3600) | {
+            "media": [{"kind": "image", "path": str(sandbox.dir / "secret" / "key.jpg")}]
+        }
+        posts = sandbox.dir / "posts"
+        write(posts / "sneaky.json", post)
+        done = run("schedule", "--database", database, "--offline", posts, cwd=posts)
+        assert done.returncode == 1
+        assert "post.media.path_outside" in done.stdout
         assert _statuses(database) == {}
