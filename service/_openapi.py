@@ -540,7 +540,6 @@ def _paths() -> dict[str, Any]:
                         "The subscription, with its secret (shown once)",
                         {"Location": {"schema": {"type": "string"}}},
                     ),
-                    "503": _problem("This backend keeps no outbox"),
                 },
                 {"required": True, "content": {"application/json": {"schema": _ref("WebhookCreate")}}},
             ),
@@ -548,7 +547,6 @@ def _paths() -> dict[str, Any]:
                 "The workspace's subscriptions",
                 {
                     "200": _json(_ref("WebhookPage"), "The subscriptions"),
-                    "503": _problem("This backend keeps no outbox"),
                 },
             ),
         },
@@ -559,7 +557,6 @@ def _paths() -> dict[str, Any]:
                 {
                     "200": _json(_ref("Webhook"), "The subscription"),
                     "404": NOT_FOUND,
-                    "503": _problem("This backend keeps no outbox"),
                 },
             ),
             "delete": _operation(
@@ -567,7 +564,6 @@ def _paths() -> dict[str, Any]:
                 {
                     "204": {"description": "Gone"},
                     "404": NOT_FOUND,
-                    "503": _problem("This backend keeps no outbox"),
                 },
             ),
         },
