@@ -545,26 +545,18 @@ def _paths() -> dict[str, Any]:
             ),
             "get": _operation(
                 "The workspace's subscriptions",
-                {
-                    "200": _json(_ref("WebhookPage"), "The subscriptions"),
-                },
+                {"200": _json(_ref("WebhookPage"), "The subscriptions")},
             ),
         },
         "/v1/webhooks/{webhook_id}": {
             "parameters": [_id("webhook_id", "The subscription's id")],
             "get": _operation(
                 "One subscription and its latest deliveries",
-                {
-                    "200": _json(_ref("Webhook"), "The subscription"),
-                    "404": NOT_FOUND,
-                },
+                {"200": _json(_ref("Webhook"), "The subscription"), "404": NOT_FOUND},
             ),
             "delete": _operation(
                 "Unsubscribe",
-                {
-                    "204": {"description": "Gone"},
-                    "404": NOT_FOUND,
-                },
+                {"204": {"description": "Gone"}, "404": NOT_FOUND},
             ),
         },
     }
