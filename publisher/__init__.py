@@ -77,12 +77,12 @@ if TYPE_CHECKING:
     from ._senders import Senders
     from ._sqlite import open_store
     from ._tokens import REAUTH_WINDOW, TokenManager
+    from ._webhook_sql import SqliteWebhookStore
     from ._webhooks import (
         WEBHOOK_EVENTS,
         Deliverer,
         Delivery,
         DeliverySettings,
-        SqliteWebhookStore,
         Subscription,
         WebhookStore,
         bridge,
@@ -105,7 +105,7 @@ _HOMES = {
     "Deliverer": "_webhooks",
     "Delivery": "_webhooks",
     "DeliverySettings": "_webhooks",
-    "SqliteWebhookStore": "_webhooks",
+    "SqliteWebhookStore": "_webhook_sql",
     "Subscription": "_webhooks",
     "WebhookStore": "_webhooks",
     "bridge": "_webhooks",

@@ -5,8 +5,9 @@
       sqlite:FOLDER       SQLite files in FOLDER
       postgresql://...    one PostgreSQL database for every worker on every machine
 
-A backend bundles the stores a worker needs: scheduled posts, their media, the publish journal
-and the connected accounts. Both kinds implement the same interfaces.
+A backend bundles the stores a worker needs: scheduled posts, their media, the publish journal,
+the connected accounts, and the webhook subscriptions with their outbox. Both kinds implement
+the same interfaces.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Backend:
     media: MediaStore
     journal: PublishJournal
     accounts: Accounts | None  # None until an account is connected (SQLite) or migrated
-    webhooks: WebhookStore | None = None  # subscriptions and their outbox, beside the schedule
+    webhooks: WebhookStore  # subscriptions and their outbox, beside the schedule
     database: Any = None  # PostgreSQL: the connection pool the stores share
 
     def close(self) -> None:

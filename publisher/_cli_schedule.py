@@ -210,15 +210,14 @@ def run_worker(args: WorkerArguments) -> int:
 
     async def go() -> str:
         events = Events()
-        if backend.webhooks is not None:  # post and account events become webhook deliveries
-            bridge(events, backend.webhooks, backend.accounts)
+        bridge(events, backend.webhooks, backend.accounts)  # post and account events become deliveries
         senders = Senders(preflight=preflight, options=options, journal=backend.journal,
                           accounts=backend.accounts, app=app, base_url=args.base_url,
                           events=events)  # fmt: skip
         worker = Worker(backend.schedule, backend.media, senders.send, settings=worker_settings,
                         preflight=preflight, events=events)  # fmt: skip
         stop = asyncio.Event()
-        deliverer = Deliverer(backend.webhooks, options.network) if backend.webhooks else None
+        deliverer = Deliverer(backend.webhooks, options.network)
         helpers = [] if args.once else _helpers(backend, deliverer, events, stop)
         try:
             if backend.kind == "postgresql":
@@ -241,7 +240,7 @@ def run_worker(args: WorkerArguments) -> int:
             await asyncio.gather(*helpers)
             if args.once and backend.accounts is not None:
                 check_expiring(backend.accounts, events, time.time(), REAUTH_WINDOW)
-            if args.once and deliverer is not None:
+            if args.once:
                 await deliverer.deliver_due()  # what this run queued, once (a cron run)
             await senders.close()
 
@@ -254,12 +253,10 @@ def run_worker(args: WorkerArguments) -> int:
 
 
 def _helpers(
-    backend: Backend, deliverer: Deliverer | None, events: Events, stop: asyncio.Event
+    backend: Backend, deliverer: Deliverer, events: Events, stop: asyncio.Event
 ) -> list[asyncio.Task[None]]:
     """Beside the worker: the webhook deliverer, and the hourly look for expiring tokens."""
-    tasks = []
-    if deliverer is not None:
-        tasks.append(asyncio.create_task(deliverer.run(stop)))
+    tasks = [asyncio.create_task(deliverer.run(stop))]
     if backend.accounts is not None:
         watch = watch_accounts(backend.accounts, events, stop, window=REAUTH_WINDOW)
         tasks.append(asyncio.create_task(watch))

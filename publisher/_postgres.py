@@ -33,6 +33,7 @@ from ._errors import MediaError, StoreError
 from ._media_store import IncomingMedia, SpooledIncoming, StoredMedia, new_media_id
 from ._schedule import PostState, ScheduledPost
 from ._schedule_sql import Cursor, SqlScheduleStore
+from ._webhook_sql import SqlWebhookStore
 
 JOB_QUEUE = "pinrules"
 PUBLISH_TASK = "pinrules.publish_post"
@@ -114,6 +115,38 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             connected_at double precision NOT NULL,
             workspace text NOT NULL DEFAULT 'default'
         )""",
+    ),
+    (
+        "0004_webhooks",  # subscriptions and their outbox (see _webhook_sql)
+        """CREATE TABLE pinrules_webhook_subscriptions (
+            id text PRIMARY KEY,
+            workspace text NOT NULL,
+            url text NOT NULL,
+            events text NOT NULL,
+            secret text NOT NULL,
+            created_at double precision NOT NULL
+        );
+        CREATE INDEX pinrules_webhook_subscriptions_workspace ON pinrules_webhook_subscriptions (workspace);
+        CREATE TABLE pinrules_webhook_deliveries (
+            id text PRIMARY KEY,
+            subscription_id text NOT NULL,
+            workspace text NOT NULL,
+            event text NOT NULL,
+            event_id text NOT NULL,
+            payload text NOT NULL,
+            status text NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            next_attempt_at double precision NOT NULL,
+            lease_owner text,
+            lease_until double precision,
+            last_status integer,
+            last_error text,
+            created_at double precision NOT NULL,
+            updated_at double precision NOT NULL,
+            UNIQUE (subscription_id, event_id)
+        );
+        CREATE INDEX pinrules_webhook_deliveries_due
+            ON pinrules_webhook_deliveries (status, next_attempt_at)""",
     ),
 )
 
@@ -267,6 +300,30 @@ class PostgresScheduleStore(SqlScheduleStore):
 
     def close(self) -> None:
         pass  # the database is the backend's, closed with it
+
+
+class _PostgresWebhooks:
+    """PostgreSQL: a pooled connection per transaction; due deliveries locked as they are taken
+    (taken ones skipped), an event's subscriptions share-locked while it fans out."""
+
+    subscriptions = "pinrules_webhook_subscriptions"
+    deliveries = "pinrules_webhook_deliveries"
+    skip_locked = " FOR UPDATE OF d SKIP LOCKED"
+    share_lock = " FOR SHARE"
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def transaction(self) -> contextlib.AbstractContextManager[_Executor]:
+        return self.database.transaction()
+
+
+class PostgresWebhookStore(SqlWebhookStore):
+    """`WebhookStore` in PostgreSQL: a subscription made through the service on one machine is
+    delivered by whichever deliverer (service or worker, any machine) takes it first."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(_PostgresWebhooks(database))
 
 
 class PostgresMedia:

@@ -1,5 +1,6 @@
 """The PostgreSQL backend assembled: one database holds the schedule, the media, the publish
-journal and the connected accounts, so that a worker on any machine sees what another did."""
+journal, the webhook subscriptions with their outbox, and the connected accounts, so that a
+worker on any machine sees what another did."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import psycopg
 from ._backend import Backend
 from ._claims import LEASE_SECONDS
 from ._journal_sql import SqlJournal
-from ._postgres import Database, PostgresMedia, PostgresScheduleStore
+from ._postgres import Database, PostgresMedia, PostgresScheduleStore, PostgresWebhookStore
 from ._postgres_accounts import PostgresAccounts
 from ._schedule_sql import Executor
 
@@ -58,5 +59,6 @@ def open_postgres(url: str, *, max_size: int = 8, lease: float = LEASE_SECONDS) 
         PostgresMedia(database),
         PostgresJournal(database, lease=lease),
         PostgresAccounts(database),
+        PostgresWebhookStore(database),
         database=database,
     )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from pinrules import data_file
@@ -15,8 +14,8 @@ from pinrules import data_file
 from ._media_store import FolderMedia
 from ._schedule import ScheduledPost
 from ._schedule_sql import Executor, SqlScheduleStore
-from ._sqlite import open_store
-from ._webhooks import WEBHOOK_MIGRATION, SqliteWebhookStore
+from ._sqlite import immediate, open_store
+from ._webhook_sql import WEBHOOK_MIGRATION, SqliteWebhookStore
 
 MIGRATIONS = (
     """CREATE TABLE scheduled_posts (
@@ -67,15 +66,8 @@ class _SqliteDialect:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Executor]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def transaction(self) -> contextlib.AbstractContextManager[Executor]:
+        return immediate(self.db)
 
     def changed(self, sql: Executor, item: ScheduledPost) -> None:
         pass  # nothing to keep in step: workers poll the table

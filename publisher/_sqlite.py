@@ -14,7 +14,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ._errors import StoreError
@@ -115,3 +115,16 @@ def _migrate(connection: sqlite3.Connection, migrations: Sequence[str], path: Pa
 
 def schema_version(connection: sqlite3.Connection) -> int:
     return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+@contextlib.contextmanager
+def immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One transaction that takes the file's write lock first (BEGIN IMMEDIATE): what it reads
+    no other process changes before it commits."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

@@ -7,10 +7,12 @@
 Deliveries follow the Standard Webhooks specification: a `webhook-id` (the same on every retry
 of one delivery), `webhook-timestamp` and `webhook-signature` (HMAC-SHA256 with the
 subscription's `whsec_` secret), and a JSON body `{"type", "timestamp", "data"}`. The outbox
-lives in the scheduler's store, so that a worker (`pinrules worker`) delivers the events of the
-posts it sends even when the posting service is not running; deliveries are leased like
-scheduled posts, so several deliverers never send one twice at once. Addresses go through the
-same guard as the online checks (private networks refused unless allowed).
+lives in the scheduler's store (`Backend.webhooks`: the SQLite file or the PostgreSQL database,
+SQL in `_webhook_sql`), so that a worker (`pinrules worker`) on any machine delivers the events
+of the posts it sends, and those queued by the posting service, even when the service is not
+running; deliveries are leased like scheduled posts, so several deliverers never send one twice
+at once. Addresses go through the same guard as the online checks (private networks refused
+unless allowed).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import json
 import logging
 import random
 import secrets
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,165 +112,6 @@ class WebhookStore(Protocol):
         was lost."""
 
     def deliveries(self, subscription_id: str, workspace: str, limit: int = 50) -> list[Delivery]: ...
-
-
-WEBHOOK_MIGRATION = """CREATE TABLE webhook_subscriptions (
-        id TEXT PRIMARY KEY,
-        workspace TEXT NOT NULL,
-        url TEXT NOT NULL,
-        events TEXT NOT NULL,
-        secret TEXT NOT NULL,
-        created_at REAL NOT NULL
-    );
-    CREATE INDEX webhook_subscriptions_workspace ON webhook_subscriptions (workspace);
-    CREATE TABLE webhook_deliveries (
-        id TEXT PRIMARY KEY,
-        subscription_id TEXT NOT NULL,
-        workspace TEXT NOT NULL,
-        event TEXT NOT NULL,
-        event_id TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at REAL NOT NULL,
-        lease_owner TEXT,
-        lease_until REAL,
-        last_status INTEGER,
-        last_error TEXT,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        UNIQUE (subscription_id, event_id)
-    );
-    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)"""
-
-_DELIVERY_COLUMNS = (
-    "d.id, d.subscription_id, d.workspace, d.event, d.payload, d.status, d.attempts, d.next_attempt_at, "
-    "d.last_status, d.last_error, s.url, s.secret"
-)
-
-
-def _subscription(row: tuple[Any, ...]) -> Subscription:
-    sub_id, workspace, url, events, secret, created = row
-    return Subscription(str(sub_id), str(workspace), str(url), tuple(str(events).split()),
-                        Secret(str(secret)), float(created))  # fmt: skip
-
-
-def _delivery(row: tuple[Any, ...]) -> Delivery:
-    (d_id, sub_id, workspace, event, payload, status, attempts, next_at, last_status, last_error, url,
-     secret) = row  # fmt: skip
-    return Delivery(str(d_id), str(sub_id), str(workspace), str(event), str(payload), str(status),
-                    int(attempts), float(next_at), None if last_status is None else int(last_status),
-                    None if last_error is None else str(last_error), str(url or ""),
-                    Secret(str(secret or "")))  # fmt: skip
-
-
-class SqliteWebhookStore:
-    """`WebhookStore` in the scheduler's SQLite file (its tables come with schema step 2)."""
-
-    def __init__(self, database: sqlite3.Connection) -> None:
-        self._db = database
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Any:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def subscribe(self, workspace: str, url: str, events: tuple[str, ...], now: float) -> Subscription:
-        item = Subscription("whk_" + secrets.token_urlsafe(12), workspace, url, events, new_secret(), now)
-        self._db.execute(
-            "INSERT INTO webhook_subscriptions (id, workspace, url, events, secret, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (item.id, workspace, url, " ".join(events), item.secret.reveal(), now),
-        )
-        return item
-
-    def subscriptions(self, workspace: str) -> list[Subscription]:
-        rows = self._db.execute(
-            "SELECT id, workspace, url, events, secret, created_at FROM webhook_subscriptions "
-            "WHERE workspace = ? ORDER BY created_at, id",
-            (workspace,),
-        )
-        return [_subscription(row) for row in rows]
-
-    def get_subscription(self, subscription_id: str, workspace: str) -> Subscription | None:
-        row = self._db.execute(
-            "SELECT id, workspace, url, events, secret, created_at FROM webhook_subscriptions "
-            "WHERE id = ? AND workspace = ?",
-            (subscription_id, workspace),
-        ).fetchone()
-        return _subscription(row) if row else None
-
-    def unsubscribe(self, subscription_id: str, workspace: str) -> bool:
-        with self._transaction():
-            gone = self._db.execute(
-                "DELETE FROM webhook_subscriptions WHERE id = ? AND workspace = ?",
-                (subscription_id, workspace),
-            ).rowcount
-            if gone:
-                self._db.execute(
-                    "DELETE FROM webhook_deliveries WHERE subscription_id = ? AND status = 'pending'",
-                    (subscription_id,),
-                )
-        return gone > 0
-
-    def enqueue(self, workspace: str, event: str, event_id: str, payload: str, now: float) -> int:
-        queued = 0
-        with self._transaction():
-            for subscription in self.subscriptions(workspace):
-                if event not in subscription.events:
-                    continue
-                queued += self._db.execute(
-                    "INSERT INTO webhook_deliveries (id, subscription_id, workspace, event, event_id, "
-                    "payload, status, attempts, next_attempt_at, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
-                    "ON CONFLICT (subscription_id, event_id) DO NOTHING",
-                    ("msg_" + secrets.token_urlsafe(16), subscription.id, workspace, event, event_id, payload,
-                     now, now, now),
-                ).rowcount  # fmt: skip
-        return queued
-
-    def take(self, now: float, owner: str, lease: float, limit: int) -> list[Delivery]:
-        with self._transaction():
-            rows = self._db.execute(
-                f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d "
-                "JOIN webhook_subscriptions s ON s.id = d.subscription_id "
-                "WHERE d.status = 'pending' AND d.next_attempt_at <= ? "
-                "AND (d.lease_until IS NULL OR d.lease_until <= ?) ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                (now, now, limit),
-            ).fetchall()
-            for row in rows:
-                self._db.execute(
-                    "UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ?, updated_at = ? "
-                    "WHERE id = ?",
-                    (owner, now + lease, now, row[0]),
-                )
-        return [_delivery(row) for row in rows]
-
-    def finish(self, delivery_id: str, owner: str, *, status: str, last_status: int | None,
-               last_error: str | None, next_attempt_at: float, now: float) -> bool:  # fmt: skip
-        return (
-            self._db.execute(
-                "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status = ?, "
-                "last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ? "
-                "WHERE id = ? AND lease_owner = ?",
-                (status, last_status, last_error, next_attempt_at, now, delivery_id, owner),
-            ).rowcount
-            == 1
-        )
-
-    def deliveries(self, subscription_id: str, workspace: str, limit: int = 50) -> list[Delivery]:
-        rows = self._db.execute(
-            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d "
-            "JOIN webhook_subscriptions s ON s.id = d.subscription_id "
-            "WHERE d.subscription_id = ? AND d.workspace = ? ORDER BY d.created_at DESC, d.id LIMIT ?",
-            (subscription_id, workspace, limit),
-        )
-        return [_delivery(row) for row in rows]
 
 
 def _iso(timestamp: float) -> str:

@@ -106,8 +106,7 @@ class Service:
                 self.oauth_app = None  # publishing for an account will say what is missing
         self.backend = given_backend or open_backend(settings.database, create_accounts=True)
         self.store = given_store or ServiceStore(default_path(settings.database))
-        if self.backend.webhooks is not None:
-            bridge(self.events, self.backend.webhooks, self.backend.accounts)
+        bridge(self.events, self.backend.webhooks, self.backend.accounts)
         options = PublishOptions(
             network=settings.network,
             poll_interval=settings.poll_interval,
@@ -363,7 +362,7 @@ def make_app(
         service.start()
         stop = asyncio.Event()
         tasks = []
-        if settings.deliver_webhooks and service.backend.webhooks is not None:
+        if settings.deliver_webhooks:
             deliverer = Deliverer(service.backend.webhooks, settings.network, settings.delivery, clock=clock)
             tasks.append(asyncio.create_task(deliverer.run(stop)))
         if service.backend.accounts is not None:

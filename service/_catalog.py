@@ -77,7 +77,7 @@ def _webhook_view(subscription: Subscription) -> dict[str, Any]:
 async def create_webhook(request: web.Request) -> web.Response:
     """POST /v1/webhooks {"url", "events"?}: the secret that signs deliveries is shown here, once."""
     service = request.app[SERVICE]
-    webhooks = _webhooks(service)
+    webhooks = service.backend.webhooks
     body = await json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("url"), str):
         raise Problem(400, "body_invalid", "Body not valid", 'send {"url": "https://...", "events": [...]}')
@@ -101,23 +101,15 @@ async def create_webhook(request: web.Request) -> web.Response:
     )
 
 
-def _webhooks(service: Service) -> Any:
-    if service.backend.webhooks is None:
-        raise Problem(
-            503, "webhooks_unavailable", "Webhooks are not available", "this backend keeps no outbox"
-        )
-    return service.backend.webhooks
-
-
 async def list_webhooks(request: web.Request) -> web.Response:
-    webhooks = _webhooks(request.app[SERVICE])
+    webhooks = request.app[SERVICE].backend.webhooks
     return web.json_response(
         {"items": [_webhook_view(s) for s in webhooks.subscriptions(workspace_of(request))]}
     )
 
 
 async def get_webhook(request: web.Request) -> web.Response:
-    webhooks = _webhooks(request.app[SERVICE])
+    webhooks = request.app[SERVICE].backend.webhooks
     workspace = workspace_of(request)
     found = webhooks.get_subscription(request.match_info["webhook_id"], workspace)
     if found is None:
@@ -129,7 +121,7 @@ async def get_webhook(request: web.Request) -> web.Response:
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
-    webhooks = _webhooks(request.app[SERVICE])
+    webhooks = request.app[SERVICE].backend.webhooks
     if not webhooks.unsubscribe(request.match_info["webhook_id"], workspace_of(request)):
         raise Problem(
             404, "webhook_not_found", "No such webhook", "no webhook with this id in this workspace"

@@ -540,35 +540,23 @@ def _paths() -> dict[str, Any]:
                         "The subscription, with its secret (shown once)",
                         {"Location": {"schema": {"type": "string"}}},
                     ),
-                    "503": _problem("This backend keeps no outbox"),
                 },
                 {"required": True, "content": {"application/json": {"schema": _ref("WebhookCreate")}}},
             ),
             "get": _operation(
                 "The workspace's subscriptions",
-                {
-                    "200": _json(_ref("WebhookPage"), "The subscriptions"),
-                    "503": _problem("This backend keeps no outbox"),
-                },
+                {"200": _json(_ref("WebhookPage"), "The subscriptions")},
             ),
         },
         "/v1/webhooks/{webhook_id}": {
             "parameters": [_id("webhook_id", "The subscription's id")],
             "get": _operation(
                 "One subscription and its latest deliveries",
-                {
-                    "200": _json(_ref("Webhook"), "The subscription"),
-                    "404": NOT_FOUND,
-                    "503": _problem("This backend keeps no outbox"),
-                },
+                {"200": _json(_ref("Webhook"), "The subscription"), "404": NOT_FOUND},
             ),
             "delete": _operation(
                 "Unsubscribe",
-                {
-                    "204": {"description": "Gone"},
-                    "404": NOT_FOUND,
-                    "503": _problem("This backend keeps no outbox"),
-                },
+                {"204": {"description": "Gone"}, "404": NOT_FOUND},
             ),
         },
     }

@@ -13,12 +13,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
 
 from pinrules import NetworkSettings, pinterest
 from publisher import Account, Backend, OAuthApp, OAuthFlow, Secret
@@ -302,3 +305,29 @@ def running_service(
         server.stop()
         backend.close()
         store.close()
+
+
+class Receiver:
+    """A webhook receiver on loopback that fails its first `failures` deliveries."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.received: list[tuple[dict[str, str], bytes, int]] = []
+        self.arrived = threading.Event()
+        app = web.Application()
+        app.router.add_post("/hook", self.hook)
+        self.server = ServerThread(app)
+
+    async def hook(self, request: web.Request) -> web.Response:
+        status = 500 if len(self.received) < self.failures else 204
+        self.received.append((dict(request.headers), await request.read(), status))
+        if status == 204:
+            self.arrived.set()
+        return web.Response(status=status)
+
+    def __enter__(self) -> Receiver:
+        self.url = self.server.start() + "/hook"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()

@@ -1,5 +1,6 @@
 """The posting service end to end: idempotency, connecting an account through the stand-in's
-consent page, webhooks signed and retried, and no secret in any answer or log line."""
+consent page, webhooks signed and retried (the webhook store itself: tests/test_webhooks.py), and
+no secret in any answer or log line."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 import logging
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,20 +16,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from standardwebhooks import Webhook
 
-from publisher import (
-    AccountStore,
-    Events,
-    SqliteScheduleStore,
-    bridge,
-    check_expiring,
-)
+from publisher import AccountStore
 from publisher.sandbox import Fault
 
-from .helpers import BOARD, RunningService, Sandbox, running_service
-from .media_server import ServerThread
+from .helpers import BOARD, Receiver, RunningService, Sandbox, running_service
 
 
 @pytest.fixture
@@ -207,32 +199,6 @@ class TestAccounts:
         assert service.call("GET", "/v1/accounts/shop")[0] == 404
 
 
-class Receiver:
-    """A webhook receiver on loopback that fails its first `failures` deliveries."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.received: list[tuple[dict[str, str], bytes, int]] = []
-        self.arrived = threading.Event()
-        app = web.Application()
-        app.router.add_post("/hook", self.hook)
-        self.server = ServerThread(app)
-
-    async def hook(self, request: web.Request) -> web.Response:
-        status = 500 if len(self.received) < self.failures else 204
-        self.received.append((dict(request.headers), await request.read(), status))
-        if status == 204:
-            self.arrived.set()
-        return web.Response(status=status)
-
-    def __enter__(self) -> Receiver:
-        self.url = self.server.start() + "/hook"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
-
-
 class TestWebhooks:
     def test_a_published_post_is_delivered_signed(self, service: RunningService) -> None:
         """post.published reaches the subscriber with Standard Webhooks headers that the
@@ -284,41 +250,6 @@ class TestWebhooks:
         assert deliveries[0]["status"] == "failed"
         assert "refused to connect to 127.0.0.2" in deliveries[0]["lastError"]
 
-    def test_token_expiring_is_queued_once_per_window(self, tmp_path: Path) -> None:
-        """Checking twice an account whose refresh token ends within the window queues one
-        token.expiring per subscription; a new expiry queues another."""
-        from dataclasses import replace
-
-        from publisher import Account, Secret
-
-        store = SqliteScheduleStore(tmp_path / "schedule.sqlite3")
-        accounts = AccountStore(tmp_path / "accounts.sqlite3")
-        now = time.time()
-        account = Account(
-            "shop",
-            "1",
-            "sandbox",
-            (),
-            Secret("a"),
-            now + 86400,
-            Secret("r"),
-            now + 3 * 86400,
-            workspace="team",
-        )
-        accounts.save(account)
-        events = Events()
-        bridge(events, store.webhooks, accounts)
-        store.webhooks.subscribe("team", "https://example.com/hook", ("token.expiring",), now)
-        store.webhooks.subscribe("other", "https://example.com/hook", ("token.expiring",), now)
-        assert check_expiring(accounts, events, now, 14 * 86400) == 1
-        check_expiring(accounts, events, now + 60, 14 * 86400)
-        assert len(store.webhooks.take(now + 120, "t", 60, 10)) == 1
-        accounts.save(replace(account, refresh_expires_at=now + 5 * 86400))
-        check_expiring(accounts, events, now, 14 * 86400)
-        assert len(store.webhooks.take(now + 120, "t2", 60, 10)) == 1
-        store.close()
-        accounts.close()
-
 
 class TestNoSecrets:
     def test_no_token_secret_or_key_in_answers_or_logs(
@@ -369,34 +300,3 @@ class TestNoSecrets:
             assert secret not in logged
             for answer in answers:
                 assert secret not in answer
-
-
-class TestWorkerEvents:
-    def test_a_worker_run_tells_subscribers_of_an_expiring_token(self, tmp_path: Path) -> None:
-        """`pinrules worker --once` (a real process) looks at the accounts and delivers
-        `token.expiring`, signed, to a subscriber of the account's workspace."""
-        from publisher import Account, Secret
-
-        from .helpers import run
-
-        database = tmp_path / "db"
-        store = SqliteScheduleStore(database / "schedule.sqlite3")
-        accounts = AccountStore(database / "accounts.sqlite3")
-        now = time.time()
-        accounts.save(Account("shop", "1", "sandbox", (), Secret("pina_x"), now + 86400, Secret("pinr_x"),
-                              now + 3 * 86400, workspace="team"))  # fmt: skip
-        with Receiver() as receiver:
-            subscription = store.webhooks.subscribe("team", receiver.url, ("token.expiring",), now)
-            result = run("worker", "--once", "--isolated", "--allow-private-network", "--database",
-                         f"sqlite:{database}")  # fmt: skip
-            assert result.returncode == 0, result.stderr
-            assert receiver.arrived.wait(5)
-        headers, body, _ = receiver.received[0]
-        payload = Webhook(subscription.secret.reveal()).verify(body, headers)
-        assert payload["type"] == "token.expiring"
-        assert payload["data"]["account"] == "shop"
-        assert payload["data"]["refresh_expires_in_days"] == 3.0
-        assert "pinr_x" not in body.decode()
-        assert "pina_x" not in body.decode()
-        store.close()
-        accounts.close()
