@@ -11,35 +11,6 @@ Pinterest stand-in is the public module `publisher.sandbox` (for demos and tests
 
 from __future__ import annotations
 
-from ._errors import (
-    AmbiguousResponse,
-    ApiError,
-    BadRequest,
-    ConnectionFailed,
-    DownloadFailed,
-    Forbidden,
-    JournalError,
-    MalformedAnswer,
-    MediaError,
-    MediaTransferError,
-    NoCredentials,
-    NotFound,
-    NotPicklable,
-    OAuthError,
-    PinterestError,
-    PublisherError,
-    RateLimited,
-    ReauthRequired,
-    RefreshFailed,
-    ScheduleError,
-    ServerError,
-    StoreError,
-    TokensUnsaved,
-    Unauthorized,
-    UnknownEvent,
-    UploadFailed,
-)
-
 TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost start-up time
 if TYPE_CHECKING:
     from typing import Any
@@ -61,6 +32,34 @@ if TYPE_CHECKING:
     )
     from ._client import DEFAULT_BASE_URL, PinterestClient
     from ._enqueue import ScheduleResult, due_at, schedule
+    from ._errors import (
+        AmbiguousResponse,
+        ApiError,
+        BadRequest,
+        ConnectionFailed,
+        DownloadFailed,
+        Forbidden,
+        JournalError,
+        MalformedAnswer,
+        MediaError,
+        MediaTransferError,
+        NoCredentials,
+        NotFound,
+        NotPicklable,
+        OAuthError,
+        PinterestError,
+        PublisherError,
+        RateLimited,
+        ReauthRequired,
+        RefreshFailed,
+        ScheduleError,
+        ServerError,
+        StoreError,
+        TokensUnsaved,
+        Unauthorized,
+        UnknownEvent,
+        UploadFailed,
+    )
     from ._events import EVENTS, Event, Events
     from ._journal import Journal
     from ._limiter import Limiters, RateLimiter, rate_limiters
@@ -110,7 +109,6 @@ _HOMES = {
     "WebhookStore": "_webhooks",
     "bridge": "_webhooks",
     "check_expiring": "_webhooks",
-    "MediaError": "_media_store",
     "StoredMedia": "_media_store",
     "MediaStore": "_media_store",
     "Senders": "_senders",
@@ -137,6 +135,32 @@ _HOMES = {
     "token_from_env": "_api",
     "DEFAULT_BASE_URL": "_client",
     "PinterestClient": "_client",
+    "AmbiguousResponse": "_errors",
+    "ApiError": "_errors",
+    "BadRequest": "_errors",
+    "ConnectionFailed": "_errors",
+    "DownloadFailed": "_errors",
+    "Forbidden": "_errors",
+    "JournalError": "_errors",
+    "MalformedAnswer": "_errors",
+    "MediaError": "_errors",
+    "MediaTransferError": "_errors",
+    "NoCredentials": "_errors",
+    "NotFound": "_errors",
+    "NotPicklable": "_errors",
+    "OAuthError": "_errors",
+    "PinterestError": "_errors",
+    "PublisherError": "_errors",
+    "RateLimited": "_errors",
+    "ReauthRequired": "_errors",
+    "RefreshFailed": "_errors",
+    "ScheduleError": "_errors",
+    "ServerError": "_errors",
+    "StoreError": "_errors",
+    "TokensUnsaved": "_errors",
+    "Unauthorized": "_errors",
+    "UnknownEvent": "_errors",
+    "UploadFailed": "_errors",
     "EVENTS": "_events",
     "Event": "_events",
     "Events": "_events",
@@ -166,7 +190,7 @@ _HOMES = {
     "NetworkSettings": "pinrules",  # where it has always been importable from, too
 }
 
-__all__ = [  # the public API: each name is eager above or lazy in _HOMES (a test checks)
+__all__ = [  # the public API: each name is lazy, in _HOMES (a test checks)
     "DEFAULT_BASE_URL",
     "DEFAULT_WORKSPACE",
     "EVENTS",
