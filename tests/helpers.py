@@ -274,12 +274,12 @@ def running_service(
     `folder`/db, the stand-in's OAuth app registered (and given to the app, unless `oauth` is
     False: then it comes from the environment, as with `pinrules serve`)."""
     from publisher import DeliverySettings, OAuthApp, open_backend
-    from service import AccessLogger, ServiceSettings, ServiceStore, make_app
+    from service import AccessLogger, ServiceSettings, SqliteServiceStore, make_app
 
     database = folder / "db"
     # the test's own connections; the service opens its own in the thread that serves it
     backend = open_backend(f"sqlite:{database}", create_accounts=True)
-    store = ServiceStore(database / "service.sqlite3")
+    store = SqliteServiceStore(database / "service.sqlite3")
     sandbox.state.apps[APP_ID] = APP_SECRET
     oauth_app = OAuthApp(APP_ID, Secret(APP_SECRET), "", f"{sandbox.base}/oauth/", sandbox.api)
     port = free_port()
