@@ -192,12 +192,15 @@ async def content(request: web.Request) -> web.StreamResponse:
     else:
         workspace = workspace_of(request)
     media = _find(service, request, workspace)
-    # FolderMedia's files stay where they are: the response may stream after the `with`
     with service.backend.media.open(media) as path:
-        return web.FileResponse(
+        response = web.FileResponse(
             path,
             headers={
                 "Content-Type": media.mime or "application/octet-stream",
                 "Cache-Control": "private, max-age=300",
+                "X-Request-Id": request_id(request),  # sent here: the middleware comes after
             },
         )
+        # sent before the `with` ends: a database's media are a temporary copy, gone after it
+        await response.prepare(request)
+    return response
