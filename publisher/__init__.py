@@ -66,11 +66,13 @@ if TYPE_CHECKING:
     from ._media_store import IncomingMedia, MediaStore, StoredMedia, is_stored_media_id
     from ._models import Board, Media, MediaUpload, Pin
     from ._oauth import OAuthApp, OAuthFlow
+    from ._postgres import Database, open_database
     from ._progress import ProgressBar
     from ._publish import Publisher, PublishOptions, default_owner
     from ._results import PublishResult, Status
     from ._retry import RetryPolicy, parse_retry_after
     from ._schedule import DEFAULT_WORKSPACE, Outcome, PostState, ScheduledPost, ScheduleStore
+    from ._schedule_sql import Executor
     from ._schedule_sqlite import SqliteScheduleStore
     from ._secret import Secret
     from ._senders import Senders
@@ -91,6 +93,9 @@ if TYPE_CHECKING:
     from ._worker import Worker, WorkerSettings
 
 _HOMES = {
+    "Database": "_postgres",
+    "open_database": "_postgres",
+    "Executor": "_schedule_sql",
     "migrate": "_backend",
     "database_url": "_backend",
     "REAUTH_WINDOW": "_tokens",
@@ -208,12 +213,14 @@ __all__ = [  # the public API: each name is lazy, in _HOMES (a test checks)
     "Claim",
     "ClaimOutcome",
     "ConnectionFailed",
+    "Database",
     "Deliverer",
     "Delivery",
     "DeliverySettings",
     "DownloadFailed",
     "Event",
     "Events",
+    "Executor",
     "Forbidden",
     "IncomingMedia",
     "Journal",
@@ -280,6 +287,7 @@ __all__ = [  # the public API: each name is lazy, in _HOMES (a test checks)
     "is_stored_media_id",
     "migrate",
     "open_backend",
+    "open_database",
     "open_store",
     "parse_retry_after",
     "post_key",

@@ -87,13 +87,16 @@ class OAuthFlow:
         self.clock = clock
         self._states = _States(clock)
 
-    def authorization_url(self, scopes: Iterable[str] = DEFAULT_SCOPES) -> str:
+    def authorization_url(self, scopes: Iterable[str] = DEFAULT_SCOPES, *, state: str | None = None) -> str:
+        """Where to send the person. `state` None: a new one this flow keeps and `complete`
+        checks; given: the caller keeps it and checks it itself, then calls `exchange` (a
+        service whose callback may reach another process keeps it in its database)."""
         query = {
             "client_id": self.app.client_id,
             "redirect_uri": self.app.redirect_uri,
             "response_type": "code",
             "scope": ",".join(scopes),
-            "state": self._states.new(),
+            "state": self._states.new() if state is None else state,
         }
         return f"{self.app.authorize_url}?{urlencode(query)}"
 
@@ -103,10 +106,15 @@ class OAuthFlow:
         return self._states.is_pending(state)
 
     async def complete(self, code: str, state: str, name: str) -> Account:
-        """Check `state`, exchange the code, and pin the account to its Pinterest user."""
+        """Check `state` (one this flow handed out), then `exchange` the code."""
         if not self._states.take(state):
             raise OAuthError("the state does not match a pending connection (expired after 10 minutes, "
                              "or used already): start `pinrules accounts connect` again")  # fmt: skip
+        return await self.exchange(code, name)
+
+    async def exchange(self, code: str, name: str) -> Account:
+        """Exchange the code for tokens and pin the account to its Pinterest user; the caller
+        has checked the state that came with the code (`complete` does both)."""
         tokens = await self._token_request({"grant_type": "authorization_code", "code": code,
                                             "redirect_uri": self.app.redirect_uri,
                                             "continuous_refresh": "true"})  # fmt: skip

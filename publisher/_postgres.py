@@ -148,6 +148,42 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX pinrules_webhook_deliveries_due
             ON pinrules_webhook_deliveries (status, next_attempt_at)""",
     ),
+    (
+        "0005_service",  # the posting service's own tables (its SQL: service/_store.py)
+        """CREATE TABLE pinrules_api_keys (
+            id text PRIMARY KEY,
+            workspace text NOT NULL,
+            name text NOT NULL,
+            hash text NOT NULL,
+            created_at double precision NOT NULL,
+            last_used_at double precision,
+            revoked_at double precision
+        );
+        CREATE TABLE pinrules_idempotency (
+            workspace text NOT NULL,
+            key text NOT NULL,
+            fingerprint text NOT NULL,
+            state text NOT NULL,
+            status integer,
+            headers text,
+            body bytea,
+            created_at double precision NOT NULL,
+            expires_at double precision NOT NULL,
+            PRIMARY KEY (workspace, key)
+        );
+        CREATE INDEX pinrules_idempotency_expiry ON pinrules_idempotency (expires_at);
+        CREATE TABLE pinrules_service_secrets (
+            name text PRIMARY KEY,
+            value text NOT NULL
+        );
+        CREATE TABLE pinrules_oauth_connections (
+            state_hash text PRIMARY KEY,
+            workspace text NOT NULL,
+            account text NOT NULL,
+            redirect_uri text NOT NULL,
+            expires_at double precision NOT NULL
+        )""",
+    ),
 )
 
 
@@ -214,6 +250,19 @@ class Database:
         if any(f"pinrules/{name}" not in names for name, _ in MIGRATIONS):
             raise StoreError(f"the database at {_where(self.url)} is not ready: run `pinrules db migrate "
                              "--database URL` first")  # fmt: skip
+
+
+def open_database(url: str, *, max_size: int = 2) -> Database:
+    """A small pool on the PostgreSQL database at `url`, for a command that needs only some of
+    its tables (accounts, the service's API keys); a clear error unless `pinrules db migrate`
+    has run."""
+    database = Database(url, max_size=max_size)
+    try:
+        database.require_migrated()
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 def _record(sql: _Executor, name: str) -> str:

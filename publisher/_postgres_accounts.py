@@ -13,7 +13,7 @@ import psycopg
 
 from ._accounts import LOCK_POLL, Accounts
 from ._errors import StoreError
-from ._postgres import Database
+from ._postgres import Database, open_database
 
 
 class PostgresAccounts(Accounts):
@@ -59,10 +59,4 @@ class PostgresAccounts(Accounts):
 def open_postgres_accounts(url: str) -> PostgresAccounts:
     """The accounts of the PostgreSQL database at `url` on a small pool of their own (the
     commands that manage accounts); a clear error unless `pinrules db migrate` has run."""
-    database = Database(url, max_size=2)
-    try:
-        database.require_migrated()
-    except BaseException:
-        database.close()
-        raise
-    return PostgresAccounts(database, owns_database=True)
+    return PostgresAccounts(open_database(url), owns_database=True)

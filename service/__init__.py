@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
     from ._app import AccessLogger, Service, ServiceSettings, make_app
     from ._openapi import openapi
-    from ._store import ApiKey, ServiceStore
+    from ._store import ApiKey, PendingConnection, ServiceStore
+    from ._store_backends import PostgresServiceStore, SqliteServiceStore, open_service_store
 
 _HOMES = {
     "AccessLogger": "_app",
@@ -28,9 +29,25 @@ _HOMES = {
     "openapi": "_openapi",
     "ApiKey": "_store",
     "ServiceStore": "_store",
+    "PendingConnection": "_store",
+    "SqliteServiceStore": "_store_backends",
+    "PostgresServiceStore": "_store_backends",
+    "open_service_store": "_store_backends",
 }
 
-__all__ = ["AccessLogger", "ApiKey", "Service", "ServiceSettings", "ServiceStore", "make_app", "openapi"]
+__all__ = [
+    "AccessLogger",
+    "ApiKey",
+    "PendingConnection",
+    "PostgresServiceStore",
+    "Service",
+    "ServiceSettings",
+    "ServiceStore",
+    "SqliteServiceStore",
+    "make_app",
+    "open_service_store",
+    "openapi",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
@@ -29,15 +28,6 @@ from ._posts import iso, json_body
 from ._problems import Problem, preflight_problem
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-PENDING_LIFETIME = 600.0
-
-
-@dataclass(frozen=True)
-class Pending:
-    flow: OAuthFlow
-    workspace: str
-    name: str
-    expires_at: float
 
 
 def account_view(account: Account) -> dict[str, Any]:
@@ -79,18 +69,16 @@ async def connect(request: web.Request) -> web.Response:
         raise Problem(
             409, "account_name_taken", "Account name taken", f"the name {name!r} is in use; pick another"
         )
-    app = service.require_oauth(_redirect_uri(service, request))
-    flow = OAuthFlow(app, clock=service.clock)
+    redirect_uri = _redirect_uri(service, request)
+    flow = OAuthFlow(service.require_oauth(redirect_uri), clock=service.clock)
     scopes = pinterest.PUBLISH_SCOPES + (
         pinterest.SECRET_BOARD_SCOPES if body.get("secretBoards") is True else ()
     )
-    url = flow.authorization_url(scopes)
-    state = parse_qs(urlsplit(url).query)["state"][0]
-    now = service.clock()
-    service.pending_connections = {k: v for k, v in service.pending_connections.items() if v.expires_at > now}
-    service.pending_connections[state] = Pending(flow, workspace, name, now + PENDING_LIFETIME)
+    # kept in the service store: the callback may reach another process, or this one restarted
+    state, pending = service.store.start_connection(workspace, name, redirect_uri, now=service.clock())
+    url = flow.authorization_url(scopes, state=state.reveal())
     return web.json_response(
-        {"authorizationUrl": url, "accountId": name, "expiresAt": iso(now + PENDING_LIFETIME)}, status=201
+        {"authorizationUrl": url, "accountId": name, "expiresAt": iso(pending.expires_at)}, status=201
     )
 
 
@@ -111,9 +99,8 @@ def _page(title: str, text: str, status: int) -> web.Response:
 async def callback(request: web.Request) -> web.Response:
     """Pinterest sends the person back here with a code: exchange it, store the account."""
     service = request.app[SERVICE]
-    state = request.query.get("state", "")
-    pending = service.pending_connections.pop(state, None)
-    if pending is None or pending.expires_at < service.clock():
+    pending = service.store.take_connection(request.query.get("state", ""), now=service.clock())
+    if pending is None:
         return _page(
             "Connection not completed", "This link is unknown or expired. Start connecting again.", 400
         )
@@ -121,11 +108,12 @@ async def callback(request: web.Request) -> web.Response:
         return _page(
             "Connection not completed", "Pinterest did not grant access. Start connecting again.", 400
         )
+    flow = OAuthFlow(service.require_oauth(pending.redirect_uri), clock=service.clock)
     try:
-        account = await pending.flow.complete(request.query["code"], state, pending.name)
+        account = await flow.exchange(request.query["code"], pending.account)
     except PinterestError as error:
         return _page("Connection not completed", str(error), 502)
-    existing = service.accounts.get(pending.name)
+    existing = service.accounts.get(pending.account)
     if existing is not None and existing.workspace != pending.workspace:
         return _page("Connection not completed", "That account name was taken meanwhile. Start again.", 409)
     account = replace(

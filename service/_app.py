@@ -37,7 +37,8 @@ from publisher import (
 )
 
 from ._problems import Problem, problem_response, request_id
-from ._store import ServiceStore, default_path
+from ._store import ServiceStore
+from ._store_backends import open_service_store
 
 log = logging.getLogger("pinrules.service")
 CALLBACK_PATH = "/v1/accounts/connect/pinterest/callback"
@@ -92,7 +93,6 @@ class Service:
         self._given = (backend, store)
         self.events = Events()
         self.owner = f"service:{id(self):x}:{int(clock())}"
-        self.pending_connections: dict[str, Any] = {}
         self._accounts: list[Account] = []
         self._accounts_read_at = -1.0
 
@@ -105,7 +105,7 @@ class Service:
             except OAuthError:
                 self.oauth_app = None  # publishing for an account will say what is missing
         self.backend = given_backend or open_backend(settings.database, create_accounts=True)
-        self.store = given_store or ServiceStore(default_path(settings.database))
+        self.store = given_store or open_service_store(settings.database, backend=self.backend)
         bridge(self.events, self.backend.webhooks, self.backend.accounts)
         options = PublishOptions(
             network=settings.network,

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pinrules import NetworkSettings, RuleOptions, UsageError, build_preflight, resolve_settings
 
-from ._store import ServiceStore, default_path
+from ._store_backends import open_service_store
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def run_apikeys(args: ApiKeysArguments) -> int:
     from pinrules import load_settings  # noqa: PLC0415
     from publisher import database_url  # noqa: PLC0415
 
-    store = ServiceStore(default_path(database_url(args.database, load_settings().database)))
+    store = open_service_store(database_url(args.database, load_settings().database))
     try:
         if args.action == "create":
             record, key = store.create_key(args.workspace, args.name)

@@ -15,8 +15,8 @@ def _declare_database(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
         metavar="URL",
-        help="the scheduler's database, as for `pinrules worker` (service.sqlite3 goes beside "
-        "it for sqlite:FOLDER; default: your data folder)",
+        help="the scheduler's database, as for `pinrules worker`; the service's tables go in it "
+        "(postgresql://...) or beside it (service.sqlite3; default: your data folder)",
     )
 
 

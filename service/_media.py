@@ -4,7 +4,7 @@ An upload is written to disk as it arrives (never held in memory), its type judg
 first bytes, and the size limit of its kind enforced while receiving: at the limit the service
 stops reading and answers 413. `GET /v1/media/{id}/content` serves the bytes to a caller with
 an API key of the workspace, or to anyone holding a signed URL (HMAC-SHA256 over the workspace,
-id and expiry time with a key kept in service.sqlite3): the URLs the service gives Pinterest
+id and expiry time with a key kept in the service store): the URLs the service gives Pinterest
 as `image_url` when it runs with --public-url. They stop working when they expire.
 """
 
@@ -192,12 +192,15 @@ async def content(request: web.Request) -> web.StreamResponse:
     else:
         workspace = workspace_of(request)
     media = _find(service, request, workspace)
-    # FolderMedia's files stay where they are: the response may stream after the `with`
     with service.backend.media.open(media) as path:
-        return web.FileResponse(
+        response = web.FileResponse(
             path,
             headers={
                 "Content-Type": media.mime or "application/octet-stream",
                 "Cache-Control": "private, max-age=300",
+                "X-Request-Id": request_id(request),  # sent here: the middleware comes after
             },
         )
+        # sent before the `with` ends: a database's media are a temporary copy, gone after it
+        await response.prepare(request)
+    return response

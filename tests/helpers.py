@@ -271,15 +271,16 @@ def running_service(
     folder: Path, sandbox: Sandbox, *, public: bool = False, oauth: bool = True, **settings: Any
 ) -> Iterator[RunningService]:
     """`make_app` on a free port (its own URL as --public-url with `public`), its stores in
-    `folder`/db, the stand-in's OAuth app registered (and given to the app, unless `oauth` is
-    False: then it comes from the environment, as with `pinrules serve`)."""
+    `folder`/db (or the `database` setting given), the stand-in's OAuth app registered (and
+    given to the app, unless `oauth` is False: then it comes from the environment, as with
+    `pinrules serve`)."""
     from publisher import DeliverySettings, OAuthApp, open_backend
-    from service import AccessLogger, ServiceSettings, ServiceStore, make_app
+    from service import AccessLogger, ServiceSettings, make_app, open_service_store
 
-    database = folder / "db"
+    database = settings.get("database") or f"sqlite:{folder / 'db'}"
     # the test's own connections; the service opens its own in the thread that serves it
-    backend = open_backend(f"sqlite:{database}", create_accounts=True)
-    store = ServiceStore(database / "service.sqlite3")
+    backend = open_backend(database, create_accounts=True)
+    store = open_service_store(database, backend=backend)
     sandbox.state.apps[APP_ID] = APP_SECRET
     oauth_app = OAuthApp(APP_ID, Secret(APP_SECRET), "", f"{sandbox.base}/oauth/", sandbox.api)
     port = free_port()
@@ -290,7 +291,7 @@ def running_service(
         "poll_interval": 0.02,
         "delivery": DeliverySettings(poll_interval=0.05, retry_base=0.2, retry_cap=0.5),
         "public_url": base if public else None,
-        "database": f"sqlite:{database}",
+        "database": database,
     } | settings
     app = make_app(ServiceSettings(**options), oauth_app=oauth_app if oauth else None)
     server = ServerThread(

@@ -5,9 +5,11 @@ no secret in any answer or log line."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -91,15 +93,12 @@ class TestIdempotency:
     ) -> None:
         """A key whose first request died mid-publish (its claim left in progress, its post
         sending) is taken over once stale; the post, named from the key, is found, not sent again."""
-        from service import ServiceStore
-
         headers = {"Idempotency-Key": "crashed"}
         first = service.call("POST", "/v1/posts", json=url_post(service), headers=headers)
         assert first[0] == 201
-        store = ServiceStore(service.folder / "db" / "service.sqlite3")
-        connection = store._db
-        connection.execute("UPDATE idempotency SET state = 'in_progress', created_at = created_at - 3600")
-        store.close()
+        with contextlib.closing(sqlite3.connect(service.folder / "db" / "service.sqlite3")) as connection:
+            connection.execute("UPDATE idempotency SET state = 'in_progress', created_at = created_at - 3600")
+            connection.commit()
         again = service.call("POST", "/v1/posts", json=url_post(service), headers=headers)
         assert again[0] == 200  # the post's record: published once
         assert again[2]["pinId"] == first[2]["pinId"]

@@ -294,7 +294,6 @@ class TestPostgres:
         delivered by a `pinrules worker --once` process that publishes a post: the receiver gets
         post.published signed as Standard Webhooks, and the service lists the delivery as done."""
         migrate(postgres_url)
-        monkeypatch.setenv("PINRULES_SERVICE", str(tmp_path / "db" / "service.sqlite3"))  # the key's store
         monkeypatch.setenv("PINTEREST_API_BASE", sandbox.api)  # for the worker process
         monkeypatch.setenv("PINTEREST_ACCESS_TOKEN", TOKEN)
         due = time.time() + 2
