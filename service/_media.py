@@ -11,12 +11,15 @@ as `image_url` when it runs with --public-url. They stop working when they expir
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import BodyPartReader, web
+from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http_exceptions import HttpProcessingError
 
 from pinrules import pinterest
@@ -192,15 +195,23 @@ async def content(request: web.Request) -> web.StreamResponse:
     else:
         workspace = workspace_of(request)
     media = _find(service, request, workspace)
-    with service.backend.media.open(media) as path:
-        response = web.FileResponse(
-            path,
-            headers={
-                "Content-Type": media.mime or "application/octet-stream",
-                "Cache-Control": "private, max-age=300",
-                "X-Request-Id": request_id(request),  # sent here: the middleware comes after
-            },
-        )
-        # sent before the `with` ends: a database's media are a temporary copy, gone after it
-        await response.prepare(request)
-    return response
+    held = contextlib.ExitStack()  # a database's media are a temporary copy: kept until sent
+    path = held.enter_context(service.backend.media.open(media))
+    mime = media.mime or "application/octet-stream"
+    return _FileThenRelease(
+        path, held, headers={"Content-Type": mime, "Cache-Control": "private, max-age=300"}
+    )
+
+
+class _FileThenRelease(web.FileResponse):
+    """A file response that lets go of its file (`held`) once it has been sent, or has failed."""
+
+    def __init__(self, path: Path, held: contextlib.ExitStack, *, headers: dict[str, str]) -> None:
+        super().__init__(path, headers=headers)
+        self._held = held
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        try:
+            return await super().prepare(request)  # the whole file is written before it returns
+        finally:
+            self._held.close()

@@ -8,6 +8,7 @@ import io
 import json
 import select
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -109,6 +110,38 @@ class TestPublishing:
         forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
         assert asyncio.run(fetch(forged))[0] == 403
         assert asyncio.run(fetch(url.split("?")[0]))[0] == 401  # no signature: the API key is needed
+
+    def test_the_content_route_sends_the_file_once_from_either_store(
+        self, tmp_path: Path, sandbox: Sandbox, database: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """GET /v1/media/{id}/content with the key: the bytes, their type and a request id, from
+        SQLite's folder or PostgreSQL's temporary copy (let go once sent: none stays behind),
+        and no error in the server's log (a response written twice would log one)."""
+        data = image("PNG")
+        with running_service(tmp_path, sandbox, database=database) as running:
+            media = upload(running, data, "a.png")[2]
+
+            async def fetch() -> tuple[int, bytes, str, str]:
+                url = f"{running.base}/v1/media/{media['mediaId']}/content"
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.get(url, headers=running.headers()) as answer,
+                ):
+                    return (
+                        answer.status,
+                        await answer.read(),
+                        answer.content_type,
+                        answer.headers["X-Request-Id"],
+                    )
+
+            for _ in range(2):
+                status, body, kind, request_id = asyncio.run(fetch())
+                assert (status, body, kind) == (200, data, "image/png")
+                assert request_id
+            # PostgreSQL's copies are made in a private temporary folder, named by media id
+            copies = Path(tempfile.gettempdir()).glob(f"pinrules-media-*/{media['mediaId']}")
+            assert list(copies) == []
+        assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
 
     def test_an_uploaded_video_goes_through_the_video_flow(self, service: RunningService) -> None:
         """A video upload is registered, uploaded from disk, processed, then pinned with its cover."""
