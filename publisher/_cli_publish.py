@@ -9,7 +9,9 @@ fails the command ends with that error (exit 2) after the report.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import sys
 import time
 from typing import Any
@@ -43,8 +45,8 @@ from ._journal import Journal
 from ._limiter import limiter_for, publish_rate
 from ._oauth import OAuthFlow
 from ._progress import ProgressBar
-from ._publish import Publisher, PublishOptions
-from ._results import PublishResult, Status
+from ._publish import Publisher, PublishOptions, interrupted
+from ._results import Interrupted, PublishResult, Status
 from ._retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from ._secret import Secret
 from ._tokens import TokenManager
@@ -98,6 +100,7 @@ class _Route:
         self.store = open_accounts(args.store, args.database)
         self.manager: TokenManager | None = None
         self.publishers: dict[str | None, tuple[Publisher, dict[str, Any] | None]] = {}
+        self.interrupted = False  # Ctrl-C or SIGTERM stopped the run
         if args.account:
             require(self.store, args.account)
 
@@ -179,29 +182,60 @@ async def _publish_all(
         d.file: d for d in duplicate_ids(route.preflight, [d for d in documents if isinstance(d, Document)])
     }
 
+    def unreadable(name: str, problem: FileProblem) -> PublishResult:
+        # an unreadable file cannot be published, even with its rule ignored
+        reader = problem.diagnostic(route.preflight, always=True)
+        return PublishResult(Status.REJECTED, file=name, diagnostics=[reader] if reader else [])
+
+    def not_reached(name: str, document: Document | FileProblem) -> PublishResult:
+        if isinstance(document, FileProblem):
+            return unreadable(name, document)
+        diagnostics = route.preflight.probe_diagnostics([interrupted(False)], document)
+        post_id = document.value.get("id") if isinstance(document.value, dict) else None
+        return PublishResult(Status.RETRY, post_id, name, diagnostics=diagnostics)
+
     async def one(name: str, document: Document | FileProblem) -> PublishResult:
         if isinstance(document, FileProblem):
-            # an unreadable file cannot be published, even with its rule ignored
-            reader = document.diagnostic(route.preflight, always=True)
-            return PublishResult(Status.REJECTED, file=name, diagnostics=[reader] if reader else [])
+            return unreadable(name, document)
         post_id = document.value.get("id") if isinstance(document.value, dict) else None
         if name in reused:
             return PublishResult(Status.REUSED_ID, post_id, name, diagnostics=[reused[name]])
         publisher, defaults = route.publisher(route.account_of(document.value))
-        async with gate:
-            if route.stopped:  # refreshed tokens could not be stored: nothing more is sent
-                message = "not sent: the run stopped because refreshed tokens could not be stored"
-                diagnostic = route.preflight.probe_diagnostics([(STOPPED, (), message)], document)
-                return PublishResult(Status.RETRY, post_id, name, diagnostics=diagnostic)
-            account = account_for(document.value, accounts) or defaults
-            return await publisher.publish(document.value, account=account, document=document)
+        try:
+            async with gate:
+                if route.stopped:  # refreshed tokens could not be stored: nothing more is sent
+                    message = "not sent: the run stopped because refreshed tokens could not be stored"
+                    diagnostic = route.preflight.probe_diagnostics([(STOPPED, (), message)], document)
+                    return PublishResult(Status.RETRY, post_id, name, diagnostics=diagnostic)
+                account = account_for(document.value, accounts) or defaults
+                return await publisher.publish(document.value, account=account, document=document)
+        except Interrupted as stop:  # the run is stopping: this post's report says how far it got
+            return stop.result
+        except asyncio.CancelledError:  # still waiting for its turn
+            return not_reached(name, document)
 
-    results = await asyncio.gather(
-        *(one(name, document) for name, document in zip(files, documents, strict=True))
-    )
+    tasks = [
+        asyncio.ensure_future(one(name, document)) for name, document in zip(files, documents, strict=True)
+    ]
+    if not tasks:
+        return []
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:  # Ctrl-C or SIGTERM: stop the posts, then report every one
+        route.interrupted = True
+    for task in tasks:
+        task.cancel()  # after a first exception too (the token or the API: said once for the run)
+    await asyncio.wait(tasks)
     if progress:
         sys.stderr.write("\r" + " " * 100 + "\r")
-    return list(results)
+    for task in tasks:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error
+    return [
+        not_reached(name, document) if task.cancelled() else task.result()
+        for task, name, document in zip(tasks, files, documents, strict=True)
+    ]
 
 
 def _options(args: PublishArguments, settings: Settings) -> PublishOptions:
@@ -242,6 +276,17 @@ def _stores(args: PublishArguments, settings: Settings) -> tuple[Backend | None,
     return backend, backend.journal if backend is not None and args.journal is None else Journal(args.journal)
 
 
+EXIT_INTERRUPTED = 130  # what `pinrules` answers to Ctrl-C, as a shell reports SIGINT
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the run as Ctrl-C does (asyncio.run already cancels the run on SIGINT)."""
+    task = asyncio.current_task()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not main thread
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
 def run_publish(args: PublishArguments) -> int:
     settings = resolve_settings(
         args.rules, args.selection, accounts=args.accounts, allow_private_network=args.allow_private_network
@@ -255,11 +300,16 @@ def run_publish(args: PublishArguments) -> int:
     backend, journal = _stores(args, settings)
     unsaved: list[TokensUnsaved] = []
 
+    stopped = False
+
     async def go() -> list[PublishResult]:
+        nonlocal stopped
         retry = RetryPolicy(max_retry_after=max_retry_after)
         route = _Route(args, preflight, options, journal, retry=retry, backend=backend)
+        _stop_on_sigterm()
         try:
             results = await _publish_all(files, route, accounts, progress)
+            stopped = route.interrupted
             if route.manager is not None:
                 try:
                     route.manager.save_unsaved()  # the last try before the process ends
@@ -286,6 +336,9 @@ def run_publish(args: PublishArguments) -> int:
     sys.stdout.flush()
     if unsaved:
         raise unsaved[0]  # after the report: the command ends with this error (exit 2)
+    if stopped:
+        sys.stderr.write("pinrules: interrupted; the report above says how far each post got\n")
+        return EXIT_INTERRUPTED
     # a post that is not due yet, or that another run is publishing, is not a failure of this run
     done = {Status.PLANNED, Status.SCHEDULED} if args.dry_run else {Status.PUBLISHED, Status.SCHEDULED}
     return 0 if all(r.status in done | {Status.CLAIMED_ELSEWHERE} for r in results) else 1

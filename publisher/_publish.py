@@ -10,6 +10,7 @@ and `publish` returns normally for the other posts to go on.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -51,7 +52,7 @@ from ._flow import FlowError, Pointer, step_failed
 from ._image import image_source
 from ._media_file import open_media
 from ._requests import PinPlan, pin_body, plan, video_source
-from ._results import PublishResult, Status
+from ._results import Interrupted, PublishResult, Status
 from ._sending import Sender, SendSettings
 from ._video import Progress, VideoSettings
 
@@ -144,6 +145,11 @@ class Publisher:
             )
         except (Unauthorized, ConnectionFailed):
             raise  # the token or the API, not this post (the board lookup lets them through): said once
+        except asyncio.CancelledError:  # the journal's row is already true (see Sender.run)
+            sent = result.status is Status.UNKNOWN
+            result.status = Status.UNKNOWN if sent else Status.RETRY
+            result.diagnostics += self._explain([interrupted(sent)], document)
+            raise Interrupted(result) from None
         except Exception as error:  # the error boundary: one post's surprise is its own result
             log.debug("publishing %s failed unexpectedly", result.file or result.post_id, exc_info=True)
             sent = result.status is Status.UNKNOWN
@@ -236,7 +242,7 @@ class Publisher:
                         fingerprint=fingerprint(pin))  # fmt: skip
         try:
             sent = await sender.run(claim)
-        except Exception:
+        except BaseException:  # a surprise or a cancel: said by publish(), from this status
             if sender.sent:
                 result.status = Status.UNKNOWN  # the boundary reports it as unknown
             raise
@@ -392,6 +398,14 @@ def _not_claimed(
         f"stopped, publishing again after {left} takes the post over (its pin is looked for first)"
     )
     return Status.CLAIMED_ELSEWHERE, ("pinrules.claim.held", (), message)
+
+
+def interrupted(sent: bool) -> Finding:
+    """The finding of a post whose run was interrupted (`sent`: after its create may have left)."""
+    if sent:
+        return ("pinrules.run.interrupted", (), "the run was interrupted after this post's create was sent; "
+                "the next publish looks for its pin on the board before creating anything")  # fmt: skip
+    return ("pinrules.run.interrupted", (), "the run was interrupted before this post was created")
 
 
 def _pin_url(pin_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -56,3 +57,13 @@ class PublishResult:
             | ({"due_at": self.due_at} if self.due_at is not None else {})
             | ({"requests": self.requests} if self.requests else {})
         )
+
+
+class Interrupted(asyncio.CancelledError):
+    """A publish cancelled (Ctrl-C, SIGTERM, a caller's timeout), carrying how far its post got
+    (`result`: `unknown` when its create may have left, else `retry`). It is a CancelledError,
+    so cancellation goes on as usual; a caller that reports on the run reads `result`."""
+
+    def __init__(self, result: PublishResult) -> None:
+        super().__init__()
+        self.result = result

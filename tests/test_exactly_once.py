@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -390,6 +391,42 @@ class TestReusedIds:
         result = run_publish(sandbox.api, tmp_path / "j.sqlite3", first, second)
         assert [r["status"] for r in json.loads(result.stdout)] == ["published", "reused_id"]
         assert len(sandbox.state.pins) == 1
+
+
+class TestInterrupted:
+    @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+    def test_a_stopped_run_reports_every_post_and_the_next_one_adds_nothing_twice(
+        self, sandbox: Sandbox, tmp_path: Path, stop: signal.Signals
+    ) -> None:
+        """Ctrl-C (or SIGTERM) while creates are unanswered: every post is in the report (those
+        sent `unknown`, the rest `retry`), exit 130, no traceback; the next run finds the pins
+        that were made and creates only the others."""
+        for n in range(12):
+            write(tmp_path / "posts" / f"p{n:02}.json", post(sandbox, n))
+        sandbox.state.faults.add("POST /v5/pins", Fault("slow_after", seconds=30), times=12)
+        journal = tmp_path / "j.sqlite3"
+        run = subprocess.Popen(command(sandbox.api, journal, tmp_path / "posts"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=environment(sandbox.api))  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not (sandbox.state.hits["POST /v5/pins"] == len(sandbox.state.pins) == 8):
+            assert time.monotonic() < deadline, "the creates never got under way"
+            assert run.poll() is None
+            time.sleep(0.05)
+        run.send_signal(stop)
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 130, err
+        assert "Traceback" not in err
+        assert "interrupted" in err
+        report = {r["id"]: r for r in json.loads(out)}
+        assert len(report) == 12
+        made = {pin["title"] for pin in sandbox.state.pins.values()}
+        for n in range(12):
+            entry = report[f"soup-{n}"]
+            assert [d["rule"] for d in entry["diagnostics"]] == ["pinrules.run.interrupted"]
+            assert entry["status"] == ("unknown" if f"Pumpkin soup {n}" in made else "retry")
+        again = run_publish(sandbox.api, journal, tmp_path / "posts")
+        assert [r["status"] for r in json.loads(again.stdout)] == ["published"] * 12, again.stdout
+        assert sorted(len(ids) for ids in pins_by_title(sandbox).values()) == [1] * 12
 
 
 class TestBoundedWaits:
