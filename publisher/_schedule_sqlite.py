@@ -51,6 +51,10 @@ MIGRATIONS = (
         created_at REAL NOT NULL
     )""",
     WEBHOOK_MIGRATION,  # webhook subscriptions and their outbox (see _webhooks)
+    # `take` walks the due posts in its order, due time then id: posts due at the same moment
+    # (thousands, scheduled together) need no sort to find the first
+    """DROP INDEX scheduled_posts_due;
+    CREATE INDEX scheduled_posts_due ON scheduled_posts (status, next_attempt_at, id)""",
 )
 
 
