@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pinrules
 
-from . import bounded, engine, lint, memory, network, publish, reader, service, startup
+from . import bounded, engine, lint, memory, network, publish, reader, schedule, service, startup
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,7 @@ def main() -> None:
     if where.is_relative_to(CHECKOUT) and not where.is_relative_to(CHECKOUT / "bench" / ".work"):
         print("  (the checkout's sources, not an installed wheel: `make bench` measures what users run)")
     results = []
-    for bench in (startup, engine, reader, lint, bounded, memory, network, publish, service):
+    for bench in (startup, engine, reader, lint, bounded, memory, network, publish, service, schedule):
         results += bench.main()
         print()
     print("ratios (measured in this run)")

@@ -42,7 +42,7 @@ def install(wheel: Path) -> None:
         venv.create(VENV, with_pip=True)
     # the same version number as the last run's: reinstall it, then make sure of its dependencies
     _pip("install", "--force-reinstall", "--no-deps", str(wheel))
-    _pip("install", f"{wheel}[bench]")
+    _pip("install", f"{wheel}[bench,postgresql]")  # postgresql: bench.schedule's workers on PostgreSQL
     for name in OPTIONAL:
         try:
             _pip("install", name)

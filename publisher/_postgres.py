@@ -310,8 +310,8 @@ class _PostgresDialect:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def transaction(self) -> contextlib.AbstractContextManager[_Executor]:
-        return self.database.transaction()
+    def transaction(self, *, durable: bool = True) -> contextlib.AbstractContextManager[_Executor]:
+        return self.database.transaction()  # every commit is durable (synchronous_commit), as the journal's
 
     def changed(self, sql: Any, item: ScheduledPost) -> None:
         """Keep the post's procrastinate job in step, in the same transaction."""

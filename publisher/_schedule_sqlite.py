@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from pinrules import data_file
@@ -51,6 +52,10 @@ MIGRATIONS = (
         created_at REAL NOT NULL
     )""",
     WEBHOOK_MIGRATION,  # webhook subscriptions and their outbox (see _webhooks)
+    # `take` walks the due posts in its order, due time then id: posts due at the same moment
+    # (thousands, scheduled together) need no sort to find the first
+    """DROP INDEX scheduled_posts_due;
+    CREATE INDEX scheduled_posts_due ON scheduled_posts (status, next_attempt_at, id)""",
 )
 
 
@@ -59,15 +64,33 @@ def default_path() -> Path:
 
 
 class _SqliteDialect:
-    """SQLite: one BEGIN IMMEDIATE transaction per call (the file's write lock first)."""
+    """SQLite: one BEGIN IMMEDIATE transaction per call (the file's write lock first); each
+    commit synced to disk (synchronous FULL) unless the transaction is not `durable` (NORMAL:
+    WAL still keeps it through a crash of the process, not through a power cut)."""
 
     row_lock = skip_locked = ""  # the transaction already holds the file's write lock
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    def transaction(self) -> contextlib.AbstractContextManager[Executor]:
-        return immediate(self.db)
+    @contextlib.contextmanager
+    def transaction(self, *, durable: bool = True) -> Iterator[Executor]:
+        if durable:
+            with immediate(self.db) as sql:
+                yield sql
+            return
+        # SQLite refuses to change the safety level inside a transaction: set before BEGIN,
+        # and back to FULL after it however it ended (the connection's other writers, media
+        # and webhooks, sync every commit)
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with immediate(self.db) as sql:
+                yield sql
+        finally:
+            if self.db.in_transaction:  # a COMMIT that failed leaves it open
+                with contextlib.suppress(sqlite3.Error):  # the first error is the one to tell
+                    self.db.execute("ROLLBACK")
+            self.db.execute("PRAGMA synchronous=FULL")
 
     def changed(self, sql: Executor, item: ScheduledPost) -> None:
         pass  # nothing to keep in step: workers poll the table
@@ -81,6 +104,7 @@ class SqliteScheduleStore(SqlScheduleStore):
         self.path = Path(path) if path is not None else default_path()
         self._db = open_store(self.path, MIGRATIONS, "schedule")
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # what the dialect restores; whatever SQLite's build says
         super().__init__(_SqliteDialect(self._db))
         self.media = FolderMedia(self.path.parent / f"{self.path.stem}-media", self._db)
         self.webhooks = SqliteWebhookStore(self._db)
