@@ -109,6 +109,7 @@ class TestPublishing:
         assert asyncio.run(fetch(url)) == (200, data, "image/webp")
         forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
         assert asyncio.run(fetch(forged))[0] == 403
+        assert asyncio.run(fetch(url[:-3] + "%C3%A9"))[0] == 403  # not ASCII: refused, not a 500
         assert asyncio.run(fetch(url.split("?")[0]))[0] == 401  # no signature: the API key is needed
 
     def test_the_content_route_sends_the_file_once_from_either_store(
