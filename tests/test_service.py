@@ -344,6 +344,15 @@ class TestBodies:
         assert (status, body["code"]) == (400, "malformed_json")
         assert "Traceback" not in json.dumps(body)
 
+    def test_json_nested_too_deep_is_400(self, service: RunningService) -> None:
+        """A body nested 100,000 deep (under the size limit): 400 malformed_json, not a 500."""
+        deep = b'{"title": "t", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        for path in ("/v1/posts", "/v1/posts/validate"):
+            status, _, body = call(
+                service, "POST", path, data=deep, headers={"Content-Type": "application/json"}
+            )
+            assert (status, body["code"]) == (400, "malformed_json"), body
+
     def test_a_json_body_over_one_megabyte_is_413(self, service: RunningService) -> None:
         """More than 1 MB of JSON: 413 problem."""
         big = json.dumps({"title": "x" * (1024 * 1024)})
