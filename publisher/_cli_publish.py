@@ -46,7 +46,7 @@ from ._limiter import limiter_for, publish_rate
 from ._oauth import OAuthFlow
 from ._progress import ProgressBar
 from ._publish import Publisher, PublishOptions, interrupted
-from ._results import Interrupted, PublishResult, Status
+from ._results import PublishResult, Status, interrupted_result
 from ._retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from ._secret import Secret
 from ._tokens import TokenManager
@@ -209,10 +209,8 @@ async def _publish_all(
                     return PublishResult(Status.RETRY, post_id, name, diagnostics=diagnostic)
                 account = account_for(document.value, accounts) or defaults
                 return await publisher.publish(document.value, account=account, document=document)
-        except Interrupted as stop:  # the run is stopping: this post's report says how far it got
-            return stop.result
-        except asyncio.CancelledError:  # still waiting for its turn
-            return not_reached(name, document)
+        except asyncio.CancelledError as stop:  # the run is stopping: the report says how far it got
+            return interrupted_result(stop) or not_reached(name, document)  # none: waiting for its turn
 
     tasks = [
         asyncio.ensure_future(one(name, document)) for name, document in zip(files, documents, strict=True)

@@ -52,7 +52,7 @@ from ._flow import FlowError, Pointer, step_failed
 from ._image import image_source
 from ._media_file import open_media
 from ._requests import PinPlan, pin_body, plan, video_source
-from ._results import Interrupted, PublishResult, Status
+from ._results import PublishResult, Status, attach_result
 from ._sending import Sender, SendSettings
 from ._video import Progress, VideoSettings
 
@@ -145,11 +145,12 @@ class Publisher:
             )
         except (Unauthorized, ConnectionFailed):
             raise  # the token or the API, not this post (the board lookup lets them through): said once
-        except asyncio.CancelledError:  # the journal's row is already true (see Sender.run)
+        except asyncio.CancelledError as cancelled:  # the journal's row is already true (see Sender.run)
             sent = result.status is Status.UNKNOWN
             result.status = Status.UNKNOWN if sent else Status.RETRY
             result.diagnostics += self._explain([interrupted(sent)], document)
-            raise Interrupted(result) from None
+            attach_result(cancelled, result)  # for a caller that reports on the run
+            raise
         except Exception as error:  # the error boundary: one post's surprise is its own result
             log.debug("publishing %s failed unexpectedly", result.file or result.post_id, exc_info=True)
             sent = result.status is Status.UNKNOWN

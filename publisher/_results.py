@@ -59,11 +59,18 @@ class PublishResult:
         )
 
 
-class Interrupted(asyncio.CancelledError):
-    """A publish cancelled (Ctrl-C, SIGTERM, a caller's timeout), carrying how far its post got
-    (`result`: `unknown` when its create may have left, else `retry`). It is a CancelledError,
-    so cancellation goes on as usual; a caller that reports on the run reads `result`."""
+_RESULT = "pinrules_result"  # the attribute of a publish's cancellation that carries its post's result
 
-    def __init__(self, result: PublishResult) -> None:
-        super().__init__()
-        self.result = result
+
+def attach_result(cancelled: asyncio.CancelledError, result: PublishResult) -> None:
+    """Record on a publish's cancellation (Ctrl-C, SIGTERM, a caller's timeout) how far its post
+    got. The cancellation itself goes on unchanged: a subclass or another instance would escape
+    `asyncio.timeout()`, which turns only a plain CancelledError into its TimeoutError."""
+    setattr(cancelled, _RESULT, result)
+
+
+def interrupted_result(cancelled: BaseException) -> PublishResult | None:
+    """How far the post of a cancelled publish got (`unknown` when its create may have left,
+    else `retry`); None when the cancellation did not come through a publish."""
+    result = getattr(cancelled, _RESULT, None)
+    return result if isinstance(result, PublishResult) else None

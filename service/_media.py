@@ -188,7 +188,8 @@ async def content(request: web.Request) -> web.StreamResponse:
         except ValueError:
             expires = 0
         expected = _signature(service.signing_key, workspace, request.match_info["media_id"], expires)
-        if not hmac.compare_digest(expected, request.query["signature"]) or expires < service.clock():
+        given = request.query["signature"].encode()  # bytes: any character a link may carry is compared
+        if not hmac.compare_digest(expected.encode(), given) or expires < service.clock():
             raise Problem(
                 403, "signature_invalid", "Link not valid", "this media link is not valid or has expired"
             )

@@ -76,6 +76,10 @@ async def json_body(request: web.Request) -> Any:
         return json.loads(await request.read() or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise Problem(400, "malformed_json", "Malformed JSON", f"the body is not JSON ({error})") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no post looks like that
+        raise Problem(
+            400, "malformed_json", "Malformed JSON", "the body nests too deeply: flatten it"
+        ) from None
 
 
 class Prepared:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import importlib
 import json
 import os
@@ -145,7 +144,7 @@ class TestErrorTrees:
     @pytest.mark.parametrize("package", ["pinrules", "publisher", "service"])
     def test_every_raised_class_is_in_the_tree(self, package: str) -> None:
         """What library code raises descends from PinrulesError (web responses, the service's
-        `Problem` answers, cancellations and the argparse machinery aside)."""
+        `Problem` answers among them, and the argparse machinery aside)."""
         offenders = []
         for path in _python_files(package):
             if path.name == "__main__.py":
@@ -157,8 +156,6 @@ class TestErrorTrees:
                 target = _raised_class(module, name)
                 if getattr(target, "__qualname__", "") == "Problem" and package == "service":
                     continue  # the service's problem+json answers, raised to end a handler
-                if isinstance(target, type) and issubclass(target, asyncio.CancelledError):
-                    continue  # a cancellation going on (with a report attached), not an error
                 if not (isinstance(target, type) and issubclass(target, pinrules.PinrulesError)):
                     offenders.append(f"{path.relative_to(ROOT)}: raise {name}")
         assert offenders == []

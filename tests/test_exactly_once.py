@@ -428,6 +428,29 @@ class TestInterrupted:
         assert [r["status"] for r in json.loads(again.stdout)] == ["published"] * 12, again.stdout
         assert sorted(len(ids) for ids in pins_by_title(sandbox).values()) == [1] * 12
 
+    def test_a_callers_timeout_ends_in_its_timeout_error(self, sandbox: Sandbox, tmp_path: Path) -> None:
+        """asyncio.timeout() around Publisher.publish raises TimeoutError (not a stray cancellation)
+        when it fires during an unanswered create, and the journal says the create may have left."""
+        sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=5))
+
+        async def go() -> str:
+            book = Journal(tmp_path / "j.sqlite3")
+            try:
+                async with PinterestClient(TOKEN, sandbox.api) as client:
+                    publisher = Publisher(client, book, PREFLIGHT, PublishOptions(network=LOCAL))
+                    while sandbox.state.hits["POST /v5/pins"] == 0:
+                        try:
+                            async with asyncio.timeout(0.2):
+                                await publisher.publish(post(sandbox, 1))
+                        except TimeoutError:
+                            pass
+                    entry = book.get(post_key(post(sandbox, 1)))
+                    return entry.state if entry is not None else "none"
+            finally:
+                book.close()
+
+        assert asyncio.run(go()) == JournalState.UNKNOWN
+
 
 class TestBoundedWaits:
     def test_a_huge_retry_after_is_not_waited_for(self, sandbox: Sandbox, tmp_path: Path) -> None:

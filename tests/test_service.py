@@ -109,6 +109,7 @@ class TestPublishing:
         assert asyncio.run(fetch(url)) == (200, data, "image/webp")
         forged = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
         assert asyncio.run(fetch(forged))[0] == 403
+        assert asyncio.run(fetch(url[:-3] + "%C3%A9"))[0] == 403  # not ASCII: refused, not a 500
         assert asyncio.run(fetch(url.split("?")[0]))[0] == 401  # no signature: the API key is needed
 
     def test_the_content_route_sends_the_file_once_from_either_store(
@@ -342,6 +343,15 @@ class TestBodies:
         )
         assert (status, body["code"]) == (400, "malformed_json")
         assert "Traceback" not in json.dumps(body)
+
+    def test_json_nested_too_deep_is_400(self, service: RunningService) -> None:
+        """A body nested 100,000 deep (under the size limit): 400 malformed_json, not a 500."""
+        deep = b'{"title": "t", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        for path in ("/v1/posts", "/v1/posts/validate"):
+            status, _, body = call(
+                service, "POST", path, data=deep, headers={"Content-Type": "application/json"}
+            )
+            assert (status, body["code"]) == (400, "malformed_json"), body
 
     def test_a_json_body_over_one_megabyte_is_413(self, service: RunningService) -> None:
         """More than 1 MB of JSON: 413 problem."""
