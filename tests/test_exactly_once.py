@@ -403,7 +403,7 @@ class TestInterrupted:
         that were made and creates only the others."""
         for n in range(12):
             write(tmp_path / "posts" / f"p{n:02}.json", post(sandbox, n))
-        sandbox.state.faults.add("POST /v5/pins", Fault("slow_after", seconds=30), times=12)
+        sandbox.state.faults.add("POST /v5/pins", Fault("slow_after", seconds=6), times=8)
         journal = tmp_path / "j.sqlite3"
         run = subprocess.Popen(command(sandbox.api, journal, tmp_path / "posts"), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=environment(sandbox.api))  # fmt: skip
