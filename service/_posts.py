@@ -19,6 +19,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import math
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
@@ -408,7 +409,11 @@ async def cancel(request: web.Request) -> web.Response:
 def _cursor(text: str) -> tuple[float, str]:
     try:
         due, post_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        return float(due), str(post_id)
+        if isinstance(due, bool) or not isinstance(due, int | float) or not math.isfinite(due):
+            raise TypeError("a cursor's time is a finite number")
+        if not isinstance(post_id, str):
+            raise TypeError("a cursor's id is a string")
+        return float(due), post_id
     except (ValueError, TypeError):
         raise Problem(
             400, "cursor_invalid", "Cursor not valid", "pass the nextCursor of an earlier page"

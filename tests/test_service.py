@@ -4,6 +4,7 @@ keys and workspaces, idempotency, bodies, problems."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 import select
@@ -236,6 +237,15 @@ class TestScheduling:
         assert (status, cancelled["status"]) == (200, "cancelled")
         assert call(service, "DELETE", "/v1/posts/s1")[0] == 409
         assert service.sandbox.state.pins == {}
+
+    @pytest.mark.parametrize(
+        "cursor", ['[NaN, "x"]', '[1e999, "x"]', '[true, "x"]', "[1, 2]", "[1]", "{}", "not json"]
+    )
+    def test_a_cursor_not_made_by_the_service_is_refused(self, service: RunningService, cursor: str) -> None:
+        """A cursor whose time is not a finite number, or whose id is not a string: 400, not a page."""
+        text = base64.urlsafe_b64encode(cursor.encode()).decode().rstrip("=")
+        status, _, body = call(service, "GET", f"/v1/posts?cursor={text}")
+        assert (status, body["code"]) == (400, "cursor_invalid")
 
     def test_a_scheduled_upload_is_sent_by_the_worker(self, service: RunningService) -> None:
         """A scheduled post with an uploaded image keeps its mediaId; the worker sends it when due."""
