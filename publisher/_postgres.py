@@ -366,6 +366,9 @@ class _PostgresWebhooks:
     def transaction(self) -> contextlib.AbstractContextManager[_Executor]:
         return self.database.transaction()
 
+    def reading(self) -> contextlib.AbstractContextManager[_Executor]:
+        return self.database.transaction()
+
 
 class PostgresWebhookStore(SqlWebhookStore):
     """`WebhookStore` in PostgreSQL: a subscription made through the service on one machine is
