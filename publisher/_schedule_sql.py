@@ -58,6 +58,7 @@ class Executor(Protocol):
 class Dialect(Protocol):
     row_lock: str  # appended to a SELECT that picks a row to change
     skip_locked: str  # likewise, for picking any free row: rows another transaction holds are skipped
+    watches: bool  # whether `changed` does anything: when not, a finished row is not read back for it
 
     def transaction(self, *, durable: bool = True) -> AbstractContextManager[Executor]:
         """One transaction; with `durable=False` its commit may be lost in a power cut (never in
@@ -269,6 +270,8 @@ class SqlScheduleStore:
             )  # fmt: skip
             if cursor.rowcount != 1:
                 return False
+            if not self.dialect.watches:
+                return True
             finished = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
             assert finished is not None
             self.dialect.changed(sql, finished)
