@@ -62,7 +62,8 @@ class Dialect(Protocol):
 
     def transaction(self, *, durable: bool = True) -> AbstractContextManager[Executor]:
         """One transaction; with `durable=False` its commit may be lost in a power cut (never in
-        a crash of the process) when that costs nothing but a takeover (see `finish`)."""
+        a crash of the process) when that costs nothing but a takeover or a new take (see `take`
+        and `finish`)."""
 
     def changed(self, sql: Executor, item: ScheduledPost) -> None:
         """Called inside the transaction after `item` was added, retried, cancelled or finished."""
@@ -231,7 +232,11 @@ class SqlScheduleStore:
     def _take(
         self, find: Callable[[Executor], ScheduledPost | None], now: float, owner: str, lease: float
     ) -> ScheduledPost | None:
-        with self.dialect.transaction() as sql:
+        # Not synced (one disk sync a post fewer): a take lost in a power cut leaves the post as
+        # it was. Nothing was sent for it unless the publish journal says so (its `sending` record
+        # is synced before the create), and the worker asks the journal before calling a late
+        # post missed; any later synced change of this store (a failed or missed post) syncs it.
+        with self.dialect.transaction(durable=False) as sql:
             found = find(sql)
             if found is None:
                 return None
