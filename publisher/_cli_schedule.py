@@ -215,7 +215,7 @@ def run_worker(args: WorkerArguments) -> int:
                           accounts=backend.accounts, app=app, base_url=args.base_url,
                           events=events)  # fmt: skip
         worker = Worker(backend.schedule, backend.media, senders.send, settings=worker_settings,
-                        preflight=preflight, events=events)  # fmt: skip
+                        preflight=preflight, events=events, sent_before=senders.sent_before)  # fmt: skip
         stop = asyncio.Event()
         deliverer = Deliverer(backend.webhooks, options.network)
         helpers = [] if args.once else _helpers(backend, deliverer, events, stop)

@@ -306,6 +306,7 @@ class _PostgresDialect:
 
     row_lock = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    watches = True  # procrastinate jobs follow the rows
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -364,6 +365,9 @@ class _PostgresWebhooks:
         self.database = database
 
     def transaction(self) -> contextlib.AbstractContextManager[_Executor]:
+        return self.database.transaction()
+
+    def reading(self) -> contextlib.AbstractContextManager[_Executor]:
         return self.database.transaction()
 
 

@@ -69,6 +69,7 @@ class _SqliteDialect:
     WAL still keeps it through a crash of the process, not through a power cut)."""
 
     row_lock = skip_locked = ""  # the transaction already holds the file's write lock
+    watches = False  # nothing to keep in step: workers poll the table
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
@@ -93,7 +94,7 @@ class _SqliteDialect:
             self.db.execute("PRAGMA synchronous=FULL")
 
     def changed(self, sql: Executor, item: ScheduledPost) -> None:
-        pass  # nothing to keep in step: workers poll the table
+        pass  # nothing to keep in step (see `watches`)
 
 
 class SqliteScheduleStore(SqlScheduleStore):

@@ -15,7 +15,7 @@ from pinrules import Preflight
 
 from ._accounts import Accounts
 from ._api import token_from_env
-from ._claims import PublishJournal
+from ._claims import MAY_EXIST, JournalState, PublishJournal, post_key
 from ._client import PinterestClient, account_key
 from ._errors import ConnectionFailed, NoCredentials, Unauthorized
 from ._events import Events
@@ -90,6 +90,12 @@ class Senders:
             problem = self.preflight.diagnose("pinterest.account.reauth_required", str(error)).to_dict()
             return Outcome(PostState.FAILED, diagnostics=(problem,))
         return outcome_of(result, self.journal.now())
+
+    def sent_before(self, post: dict[str, Any]) -> bool:
+        """Whether the publish journal knows that a create of `post` may have been sent (or that
+        its pin exists): publishing it again reconciles, or answers from the journal."""
+        entry = self.journal.get(post_key(post))
+        return entry is not None and (entry.state in MAY_EXIST or entry.state is JournalState.PUBLISHED)
 
     async def close(self) -> None:
         for publisher, _ in self._publishers.values():

@@ -12,6 +12,7 @@ sends). SQLite needs neither clause: the transaction holds the whole file.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sqlite3
 from collections.abc import Sequence
@@ -31,6 +32,9 @@ class WebhookDialect(Protocol):
     share_lock: str  # appended to the read of the subscriptions an event goes to
 
     def transaction(self) -> AbstractContextManager[Executor]: ...
+
+    def reading(self) -> AbstractContextManager[Executor]:
+        """A read of one statement: no write lock (SQLite), no row lock."""
 
 
 _SUBSCRIPTION_COLUMNS = "id, workspace, url, events, secret, created_at"
@@ -86,6 +90,13 @@ class SqlWebhookStore:
                     (subscription_id,),
                 )
         return gone > 0
+
+    def subscribed(self, workspace: str, event: str) -> bool:
+        with self.dialect.reading() as sql:
+            rows = sql.execute(
+                f"SELECT events FROM {self.dialect.subscriptions} WHERE workspace = ?", (workspace,)
+            ).fetchall()
+        return any(event in str(events).split() for (events,) in rows)
 
     def enqueue(self, workspace: str, event: str, event_id: str, payload: str, now: float) -> int:
         queued = 0
@@ -209,6 +220,9 @@ class _SqliteWebhooks:
 
     def transaction(self) -> AbstractContextManager[Executor]:
         return immediate(self.database)
+
+    def reading(self) -> AbstractContextManager[Executor]:
+        return contextlib.nullcontext(self.database)  # autocommit: one SELECT is its own transaction
 
 
 class SqliteWebhookStore(SqlWebhookStore):

@@ -103,6 +103,10 @@ class WebhookStore(Protocol):
         """One pending delivery per subscription of `workspace` to `event`; an `event_id` already
         queued for a subscription is not queued again (once per expiry window, say). The count."""
 
+    def subscribed(self, workspace: str, event: str) -> bool:
+        """Whether a subscription of `workspace` wants `event` now: a plain read, no lock (an
+        answer that is stale by the time the event is queued is as if the event came first)."""
+
     def take(self, now: float, owner: str, lease: float, limit: int) -> list[Delivery]:
         """Atomically lease up to `limit` due pending deliveries (with their URL and secret)."""
 
@@ -134,6 +138,8 @@ def bridge(
         workspace = event.detail.get("workspace") or (account.workspace if account else None)
         if not isinstance(workspace, str):
             return  # no workspace, no subscriber can be told
+        if not store.subscribed(workspace, event.name):
+            return  # most events have no subscriber: no payload, no write transaction (one per post)
         if event.name == "token.expiring" and account is not None:
             event_id = f"token.expiring:{account.name}:{int(account.refresh_expires_at or 0)}"
         else:

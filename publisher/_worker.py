@@ -32,6 +32,8 @@ from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
 
 # what sends one post: (post, account name, folder of its media files, owner) -> outcome
 Send = Callable[[dict[str, Any], str | None, Path, str], Awaitable[Outcome]]
+# whether a create of the post (as `Send` gets it) may already have been sent, or made its pin
+SentBefore = Callable[[dict[str, Any]], bool]
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,13 @@ class Worker:
         owner: str | None = None,
         rng: random.Random | None = None,
         preflight: Preflight | None = None,
+        sent_before: SentBefore | None = None,
     ) -> None:
         self.store = store
         self.preflight = preflight or Preflight()
         self.media = media
         self.send = send
+        self.sent_before = sent_before
         self.settings = settings or WorkerSettings()
         self.events = events or Events()
         self.clock = clock
@@ -158,7 +162,8 @@ class Worker:
 
     async def _attempt(self, item: ScheduledPost) -> Outcome:
         now = self.clock()
-        if now - item.due_at > self.settings.max_lateness and not item.taken_over:
+        too_late = now - item.due_at > self.settings.max_lateness
+        if too_late and not item.taken_over and not self._may_have_been_sent(item):
             allowed = self.settings.max_lateness
             late = f"it was due {now - item.due_at:,.0f} s ago; at most {allowed:g} s late is allowed"
             return Outcome(
@@ -176,6 +181,18 @@ class Worker:
             when = outcome.next_attempt_at or (self.clock() + self._rng.uniform(0, backoff))
             return Outcome(PostState.SCHEDULED, diagnostics=outcome.diagnostics, next_attempt_at=when)
         return outcome
+
+    def _may_have_been_sent(self, item: ScheduledPost) -> bool:
+        """Whether the send side knows of a create of this post: a take lost in a power cut (the
+        store may commit it without a disk sync) leaves a post that was being sent looking
+        untouched, and such a post is not missed but sent, so that it is reconciled."""
+        if self.sent_before is None:
+            return False
+        try:
+            with self._local_media(item) as (post, _):  # the post as `send` would get it: its key
+                return self.sent_before(post)
+        except Exception:  # its media gone, the journal unreadable: judged by its time, as before
+            return False
 
     @contextlib.contextmanager
     def _local_media(self, item: ScheduledPost) -> Iterator[tuple[dict[str, Any], Path]]:
