@@ -407,17 +407,17 @@ async def cancel(request: web.Request) -> web.Response:
 
 
 def _cursor(text: str) -> tuple[float, str]:
+    """The (time, id) a `nextCursor` of an earlier page holds; anything else is 400."""
+    invalid = Problem(400, "cursor_invalid", "Cursor not valid", "pass the nextCursor of an earlier page")
     try:
         due, post_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if isinstance(due, bool) or not isinstance(due, int | float) or not math.isfinite(due):
-            raise TypeError("a cursor's time is a finite number")
-        if not isinstance(post_id, str):
-            raise TypeError("a cursor's id is a string")
-        return float(due), post_id
     except (ValueError, TypeError):
-        raise Problem(
-            400, "cursor_invalid", "Cursor not valid", "pass the nextCursor of an earlier page"
-        ) from None
+        raise invalid from None
+    if isinstance(due, bool) or not isinstance(due, int | float) or not math.isfinite(due):
+        raise invalid  # NaN or infinity would match no row: an empty page instead of an error
+    if not isinstance(post_id, str):
+        raise invalid
+    return float(due), post_id
 
 
 async def list_posts(request: web.Request) -> web.Response:
