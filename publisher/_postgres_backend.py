@@ -13,7 +13,7 @@ import psycopg
 from ._backend import Backend
 from ._claims import LEASE_SECONDS
 from ._journal_sql import SqlJournal
-from ._postgres import Database, PostgresMedia, PostgresScheduleStore, PostgresWebhookStore
+from ._postgres import Database, PostgresMedia, PostgresScheduleStore, PostgresWebhookStore, open_database
 from ._postgres_accounts import PostgresAccounts
 from ._schedule_sql import Executor
 
@@ -47,12 +47,7 @@ class PostgresJournal(SqlJournal):
 
 
 def open_postgres(url: str, *, max_size: int = 8, lease: float = LEASE_SECONDS) -> Backend:
-    database = Database(url, max_size=max_size)
-    try:
-        database.require_migrated()
-    except BaseException:
-        database.close()
-        raise
+    database = open_database(url, max_size=max_size)
     return Backend(
         "postgresql",
         PostgresScheduleStore(database),
