@@ -253,9 +253,9 @@ class Database:
 
 
 def open_database(url: str, *, max_size: int = 2) -> Database:
-    """A small pool on the PostgreSQL database at `url`, for a command that needs only some of
-    its tables (accounts, the service's API keys); a clear error unless `pinrules db migrate`
-    has run."""
+    """A pool on the PostgreSQL database at `url` (small by default, for a command that needs
+    only some of its tables: accounts, the service's API keys); a clear error unless
+    `pinrules db migrate` has run."""
     database = Database(url, max_size=max_size)
     try:
         database.require_migrated()
