@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .measure import Measured, measure
+from tests.measure import Measured, measure
 
 GOOD = {
     "media": [{"kind": "image", "url": "https://cdn.example.com/soup.jpg"}],

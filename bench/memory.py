@@ -16,8 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.measure import measure
+
 from .corpus import write_files
-from .measure import measure
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "memory"

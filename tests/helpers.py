@@ -28,6 +28,7 @@ from publisher import Account, Backend, OAuthApp, OAuthFlow, Secret
 from publisher.sandbox import SandboxState, demo_state, make_app
 from service import ServiceStore
 
+from .measure import Measured, measure
 from .media import image, video
 from .media_server import ServerThread
 
@@ -57,49 +58,11 @@ def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
                           text=True, cwd=cwd, check=False, env=env, input=stdin)  # fmt: skip
 
 
-# Runs a command as its only child and reports the child's wall time and peak resident set
-# (RUSAGE_CHILDREN of this wrapper is then the command's own, not the largest of the test run).
-_MEASURE = """\
-import resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[2:], timeout=float(sys.argv[1])).returncode
-seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.write(f"\\n@measured {seconds:.4f} {peak}\\n")
-sys.exit(code)
-"""
-
-
-@dataclass
-class Measured:
-    """What `run_bounded` saw: status, output, wall time and peak memory of the command."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    peak_mb: float
-
-
 def run_bounded(*args: str | Path, memory_mb: int = 512, timeout: float = 60, stdin: bytes | None = None,
                 cwd: Path | None = None) -> Measured:  # fmt: skip
     """The real `pinrules` command under an address-space limit (RLIMIT_AS) and a time cap."""
-    import resource
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(timeout), sys.executable, "-m", "pinrules", *map(str, args)],
-        input=stdin, capture_output=True, cwd=cwd, check=False,
-        preexec_fn=limit,  # only setrlimit: safe between fork and exec
-    )  # fmt: skip
-    stderr = done.stderr.decode("utf-8", "replace")
-    body, found, last = stderr.rstrip("\n").rpartition("\n@measured ")
-    assert found, stderr  # the wrapper itself ran out of time or memory
-    seconds, peak_kb = last.split()
-    return Measured(done.returncode, done.stdout.decode("utf-8", "replace"), body, float(seconds),
-                    int(peak_kb) / 1024)  # fmt: skip
+    command = [sys.executable, "-m", "pinrules", *map(str, args)]
+    return measure(command, stdin=stdin, cwd=cwd, memory_mb=memory_mb, timeout=timeout)
 
 
 def write(path: Path, value: object | str) -> Path:

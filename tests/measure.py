@@ -1,4 +1,5 @@
-"""Wall time and peak memory of one real command, measured from a small wrapper process.
+"""Wall time and peak memory of one real command, measured from a small wrapper process (for
+the tests' bounded-input checks and for the benchmarks).
 
 The wrapper runs the command as its only child, so that `RUSAGE_CHILDREN`'s peak resident set
 is the command's own (not the largest of everything this process ever started).
@@ -57,7 +58,8 @@ def measure(
         check=False,
     )
     stderr = done.stderr.decode("utf-8", "replace")
-    body, _, last = stderr.rstrip("\n").rpartition("\n@measured ")
+    body, found, last = stderr.rstrip("\n").rpartition("\n@measured ")
+    assert found, stderr  # the wrapper itself ran out of time or memory
     seconds, peak_kb = last.split()
     return Measured(
         done.returncode, done.stdout.decode("utf-8", "replace"), body, float(seconds), int(peak_kb) / 1024
