@@ -17,9 +17,7 @@ time of this process (what other processes on a shared machine take does not cou
 from __future__ import annotations
 
 import copy
-import gc
 import json
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,22 +28,11 @@ import jsonschema
 from pinrules import Preflight
 
 from .corpus import posts
+from .timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
 FINDINGS = 14
 ROUNDS = 9
-
-
-def _best_of(sides: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Best time of each side over the rounds, the sides taking turns within each round."""
-    best = dict.fromkeys(sides, math.inf)
-    for _ in range(rounds):
-        for name, action in sides.items():
-            gc.collect()  # no side pays for the other's garbage
-            start = time.process_time()
-            action()
-            best[name] = min(best[name], time.process_time() - start)
-    return best
 
 
 def broken(post: dict[str, Any], number: int) -> dict[str, Any]:
@@ -95,7 +82,7 @@ def main() -> list[tuple[str, float, str, bool]]:
         sides["jsonschema_rs findings"] = lambda: [list(fast.iter_errors(p)) for p in bad]
     except ImportError:
         print("jsonschema_rs is not installed: its column is left out")
-    best = _best_of(sides, ROUNDS)
+    best = best_of(sides, ROUNDS, time.process_time)
     per = {name: seconds * 1e6 / len(clean) for name, seconds in best.items()}
     size = sum(map(len, texts)) // len(texts)
     schema_errors = sum(len(list(validator.iter_errors(p))) for p in bad) / len(bad)

@@ -12,13 +12,10 @@ Run as `python -m bench.reader`.
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import random
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ from pinrules import MAX_DEPTH, MAX_NODES, ParseError, decode, parse_json, read_
 from tests.test_reader_hostile import CASES, MEMORY_LIMIT, run_reader
 
 from .corpus import posts
+from .timing import best_of
 
 ROUNDS = 15
 GOAL = 1.4  # old time / new time on YAML posts
@@ -201,23 +199,11 @@ def yaml_corpus(count: int = 2000) -> list[bytes]:
 # --- measuring -------------------------------------------------------------------------------
 
 
-def _best_of(sides: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Best time of each side over the rounds, the sides taking turns within each round."""
-    best = dict.fromkeys(sides, math.inf)
-    for _ in range(rounds):
-        for name, action in sides.items():
-            gc.collect()  # no side pays for the other's garbage
-            start = time.perf_counter()
-            action()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
-
-
 def _yaml_speed() -> tuple[str, float, str, bool]:
     files = yaml_corpus()
     for data in files:  # the same values, or the comparison means nothing
         assert read_document("post.yaml", data).value == baseline_read(data)
-    best = _best_of(
+    best = best_of(
         {
             "old": lambda: [baseline_read(data) for data in files],
             "new": lambda: [read_document("post.yaml", data) for data in files],
@@ -261,7 +247,7 @@ def _json_cost() -> tuple[str, float, str, bool]:
             text, object_pairs_hook=_unique_object, parse_constant=_refuse_constant, parse_float=_finite_float
         )
 
-    best = _best_of(
+    best = best_of(
         {
             "old": lambda: [before(data) for data in files],
             "new": lambda: [parse_json(decode(data)) for data in files],
