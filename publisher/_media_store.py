@@ -16,16 +16,17 @@ import os
 import secrets
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from pinrules import SNIFF_BYTES, UPLOAD_ID_PREFIX, is_upload_id, sniff
 
 from ._errors import MediaError
 
 CHUNK = 1024 * 1024
+MEDIA_COLUMNS = "id, workspace, kind, mime, size, sha256, filename, created_at"  # of both stores' tables
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class StoredMedia:
     sha256: str
     filename: str | None
     created_at: float
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> StoredMedia:
+        """An item from the columns `MEDIA_COLUMNS` name, in that order."""
+        return cls(str(row[0]), str(row[1]), str(row[2]), row[3], int(row[4]), str(row[5]), row[6],
+                   float(row[7]))  # fmt: skip
 
     def summary(self) -> dict[str, object]:
         return {"id": self.id, "kind": self.kind, "mimeType": self.mime, "sizeBytes": self.size,
@@ -141,14 +148,9 @@ class FolderMedia:
 
     def get(self, media_id: str, workspace: str) -> StoredMedia | None:
         row = self._db.execute(
-            "SELECT id, workspace, kind, mime, size, sha256, filename, created_at FROM media "
-            "WHERE id = ? AND workspace = ?",
-            (media_id, workspace),
+            f"SELECT {MEDIA_COLUMNS} FROM media WHERE id = ? AND workspace = ?", (media_id, workspace)
         ).fetchone()
-        if row is None:
-            return None
-        return StoredMedia(str(row[0]), str(row[1]), str(row[2]), row[3], int(row[4]), str(row[5]),
-                           row[6], float(row[7]))  # fmt: skip
+        return None if row is None else StoredMedia.from_row(row)
 
     @contextlib.contextmanager
     def open(self, media: StoredMedia) -> Iterator[Path]:

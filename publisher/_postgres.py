@@ -30,7 +30,7 @@ from psycopg_pool import ConnectionPool
 from pinrules import SNIFF_BYTES, sniff
 
 from ._errors import MediaError, StoreError
-from ._media_store import IncomingMedia, SpooledIncoming, StoredMedia, new_media_id
+from ._media_store import MEDIA_COLUMNS, IncomingMedia, SpooledIncoming, StoredMedia, new_media_id
 from ._schedule import PostState, ScheduledPost
 from ._schedule_sql import Cursor, SqlScheduleStore
 from ._webhook_sql import SqlWebhookStore
@@ -424,14 +424,10 @@ class PostgresMedia:
     def get(self, media_id: str, workspace: str) -> StoredMedia | None:
         with self.database.transaction() as sql:
             row = sql.execute(
-                "SELECT id, workspace, kind, mime, size, sha256, filename, created_at FROM pinrules_media "
-                "WHERE id = ? AND workspace = ?",
+                f"SELECT {MEDIA_COLUMNS} FROM pinrules_media WHERE id = ? AND workspace = ?",
                 (media_id, workspace),
             ).fetchone()
-        if row is None:
-            return None
-        return StoredMedia(str(row[0]), str(row[1]), str(row[2]), row[3], int(row[4]), str(row[5]),
-                           row[6], float(row[7]))  # fmt: skip
+        return None if row is None else StoredMedia.from_row(row)
 
     @contextlib.contextmanager
     def open(self, media: StoredMedia) -> Iterator[Path]:
