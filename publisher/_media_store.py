@@ -124,8 +124,7 @@ class FolderMedia:
 
     def _record(self, media: StoredMedia) -> None:
         self._db.execute(
-            "INSERT INTO media (id, workspace, kind, mime, size, sha256, filename, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO media ({MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (media.id, media.workspace, media.kind, media.mime, media.size, media.sha256, media.filename,
              media.created_at),
         )  # fmt: skip
