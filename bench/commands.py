@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,3 +17,14 @@ def pinrules_command() -> list[str]:
     if not script.exists():
         raise SystemExit(f"no pinrules script next to {sys.executable}: install pinrules there")
     return [str(script)]
+
+
+def source_tree(commit: str, into: Path) -> Path | None:
+    """The checkout's sources at `commit`, written into the folder `into` (for a comparison with
+    an earlier version); None outside a git checkout that has the commit."""
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=False)
+    if archive.returncode != 0:
+        return None
+    into.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into

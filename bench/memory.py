@@ -11,26 +11,17 @@ file, against several kilobytes for a parsed file).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from tests.measure import measure
 
+from .commands import ROOT, source_tree
 from .corpus import write_files
 
-ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "memory"
 BEFORE = "8735951"  # main before the linter kept no parsed file
-
-
-def _old_tree(work: Path) -> Path | None:
-    archive = subprocess.run(["git", "archive", BEFORE], cwd=ROOT, capture_output=True, check=False)
-    if archive.returncode != 0:
-        return None
-    subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
-    return work
 
 
 def main() -> list[tuple[str, float, str, bool]]:
@@ -53,7 +44,7 @@ def main() -> list[tuple[str, float, str, bool]]:
          many.peak_mb - few.peak_mb < 20),
     ]  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
-        old = _old_tree(Path(folder))
+        old = source_tree(BEFORE, Path(folder))
         if old is None:
             print(f"commit {BEFORE} is not in this checkout: no comparison with it")
             return results

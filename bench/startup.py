@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from .commands import ROOT, source_tree
+
 BEFORE = "27f4dc9"  # the last commit before the boundary change
 ROUNDS = 15
 
@@ -36,17 +37,6 @@ def _best(commands: list[tuple[list[str], dict[str, str]]], cwd: Path) -> list[f
             )
             best[n] = min(best[n], time.perf_counter() - start)
     return best
-
-
-def _old_tree(work: Path) -> Path | None:
-    """The pre-boundary sources, or None outside a git checkout that has the commit."""
-    tree = work / "before"
-    tree.mkdir()
-    archive = subprocess.run(["git", "archive", BEFORE], cwd=ROOT, capture_output=True, check=False)
-    if archive.returncode != 0:
-        return None
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    return tree
 
 
 def main() -> list[tuple[str, float, str, bool]]:
@@ -68,7 +58,7 @@ def main() -> list[tuple[str, float, str, bool]]:
         post = {"id": "soup", "title": "Soup", "media": [{"kind": "image", "path": "soup.jpg"}],
                 "options": {"pinterest": {"boardId": "549755885175"}}}  # fmt: skip
         (work / "post.json").write_text(json.dumps(post), encoding="utf-8")
-        old = _old_tree(work)
+        old = source_tree(BEFORE, work / "before")
         if old is None:
             print(f"publish --dry-run: commit {BEFORE} is not in this checkout; skipped")
             return results
