@@ -144,6 +144,25 @@ def connect_through_oauth(
     return asyncio.run(go())
 
 
+@contextmanager
+def waiting_connect(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`pinrules accounts connect --no-browser` started and waiting, with its consent URL."""
+    command = [sys.executable, "-m", "pinrules", "accounts", "connect", "--no-browser", *args]
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        line = ""
+        while not line.startswith("  http"):
+            line = process.stdout.readline()
+            assert line or process.poll() is None, process.communicate()
+        try:
+            yield process, line.strip()
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
 def refresh_requests(state: SandboxState) -> int:
     """How many token refreshes the stand-in was asked for."""
     return sum(1 for _, path, form in state.requests

@@ -42,7 +42,7 @@ from publisher import (
 )
 from publisher.sandbox import SandboxState, demo_state, make_app
 
-from .helpers import LOCAL, run
+from .helpers import LOCAL, run, waiting_connect
 from .media import image
 from .media_server import ServerThread
 
@@ -162,26 +162,10 @@ class TestConnect:
             "PINTEREST_OAUTH_URL": f"{stand.base}/oauth/",
             "PINTEREST_API_BASE": stand.api,
         }
-        command = [
-            sys.executable,
-            "-m",
-            "pinrules",
-            "accounts",
-            "connect",
-            "--no-browser",
-            "--name",
-            "shop",
-            "--secret-boards",
-            "--store",
-            str(store),
-        ]
-        with subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        ) as process:
-            assert process.stdout is not None
-            url = ""
-            while not url.startswith("http"):
-                url = process.stdout.readline().strip()
+        with waiting_connect(env, "--name", "shop", "--secret-boards", "--store", str(store)) as (
+            process,
+            url,
+        ):
             urllib.request.urlopen(url, timeout=10).read()  # the browser: consent, then the callback
             out, err = process.communicate(timeout=30)
         assert process.returncode == 0, err

@@ -22,7 +22,17 @@ from pinrules import UsageError
 from publisher import AccountStore, NoCredentials, publish
 from publisher.sandbox import Fault, demo_state, make_app, parse_fault, routes
 
-from .helpers import APP_ID, APP_SECRET, BOARD, TOKEN, Sandbox, connect_through_oauth, run, write
+from .helpers import (
+    APP_ID,
+    APP_SECRET,
+    BOARD,
+    TOKEN,
+    Sandbox,
+    connect_through_oauth,
+    run,
+    waiting_connect,
+    write,
+)
 
 ROUTES = routes(make_app(demo_state(TOKEN)))
 PINRULES = [sys.executable, "-m", "pinrules"]
@@ -38,25 +48,6 @@ def app_env(sandbox: Sandbox) -> dict[str, str]:
         "PINTEREST_OAUTH_URL": f"{sandbox.base}/oauth/",
         "PINTEREST_API_BASE": sandbox.api,
     }
-
-
-@contextmanager
-def waiting_connect(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`pinrules accounts connect --no-browser` started and waiting, with its consent URL."""
-    command = [*PINRULES, "accounts", "connect", "--no-browser", *args]
-    with subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as process:
-        assert process.stdout is not None
-        line = ""
-        while not line.startswith("  http"):
-            line = process.stdout.readline()
-            assert line or process.poll() is None, process.communicate()
-        try:
-            yield process, line.strip()
-        finally:
-            if process.poll() is None:
-                process.kill()
 
 
 def fetch(url: str) -> tuple[int, str]:
