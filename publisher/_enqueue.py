@@ -31,8 +31,9 @@ from ._errors import ScheduleError
 from ._events import Event, Events
 from ._flow import FlowError
 from ._media_file import open_media
-from ._media_store import MediaStore
+from ._media_store import MediaStore, StoredMedia
 from ._schedule import DEFAULT_WORKSPACE, ScheduledPost, ScheduleStore, encode_post
+from ._schedule_sql import content_hash
 
 
 @dataclass(frozen=True)
@@ -151,19 +152,25 @@ def hand_over(
     post_id = post_id_of(post)
     file = document.name if document else None
     told = list(diagnostics or [])
+    copies: list[StoredMedia] = []
     try:
-        stored_post = _with_stored_media(post, folder, handover, now)
+        stored_post = _with_stored_media(post, folder, handover, now, copies)
     except FlowError as error:  # the file changed since it was checked: unreadable, or now outside
+        _drop(copies, handover)
         found = checker.probe_diagnostics([(error.code, error.pointer, error.message)], document)
         return ScheduleResult("rejected", post_id, file, None, told + found)
     due = due_at(post)
     item = ScheduledPost(post_id, stored_post, due if due is not None else now, workspace=handover.workspace,
                          account=handover.account, created_at=now, updated_at=now)  # fmt: skip
     try:
-        item = handover.schedule.add(item)
+        added = handover.schedule.add(item, digest=_identity(post, copies))
     except ScheduleError as error:
+        _drop(copies, handover)
         reused = checker.probe_diagnostics([("post.id.reused", ("id",), str(error))], document)
         return ScheduleResult("rejected", post_id, file, None, told + reused)
+    if added.post != stored_post:  # scheduled earlier, with copies of the same files: keep those
+        _drop(copies, handover)
+    item = added
     detail = {"id": post_id, "workspace": handover.workspace, "due_at": item.due_at}
     (handover.events or Events()).emit(Event("post.scheduled", handover.account or "", detail))
     return ScheduleResult("scheduled", post_id, file, item, told)
@@ -177,9 +184,23 @@ def _without_urls(post: Any) -> Any:
     return {k: v for k, v in post.items() if k != "options"} | {"media": kept}
 
 
-def _with_stored_media(post: dict[str, Any], folder: Path, handover: Handover, now: float) -> dict[str, Any]:
+def _identity(post: dict[str, Any], copies: list[StoredMedia]) -> str:
+    """What makes a post handed over again "the same post": the post as written, with its local
+    files known by their contents (the copies' ids are new each time)."""
+    return content_hash(post | {"files": [copy.sha256 for copy in copies]})
+
+
+def _drop(copies: list[StoredMedia], handover: Handover) -> None:
+    """Let go of copies that no stored post names."""
+    for copy in copies:
+        handover.media.delete(copy.id, copy.workspace)
+
+
+def _with_stored_media(
+    post: dict[str, Any], folder: Path, handover: Handover, now: float, copies: list[StoredMedia]
+) -> dict[str, Any]:
     """The post with each local `path` replaced by a copy in the media store (`mediaId`), its
-    size and type by content recorded as the hints."""
+    size and type by content recorded as the hints; the copies made are added to `copies`."""
     folders = handover.folders or MediaFolders.discover()
     items = []
     for index, entry in enumerate(post.get("media", [])):
@@ -195,6 +216,7 @@ def _with_stored_media(post: dict[str, Any], folder: Path, handover: Handover, n
         with handle:
             stored = handover.media.add(handle, workspace=handover.workspace, kind=str(entry.get("kind")),
                                         filename=path.name, now=now)  # fmt: skip
+        copies.append(stored)
         hints = {"sizeBytes": stored.size} | ({"mimeType": stored.mime} if stored.mime else {})
         items.append({k: v for k, v in entry.items() if k != "path"} | {"mediaId": stored.id} | hints)
     return post | {"media": items}

@@ -101,10 +101,12 @@ def encode_post(post: dict[str, Any]) -> str:
 class ScheduleStore(Protocol):
     """Where scheduled posts live. Every method is one transaction; times are UTC seconds."""
 
-    def add(self, item: ScheduledPost) -> ScheduledPost:
+    def add(self, item: ScheduledPost, *, digest: str | None = None) -> ScheduledPost:
         """Store a new post, `scheduled`. The same id with the same content while it is still
         scheduled returns the stored one (scheduling is repeatable); the same id with other
-        content, or one that is past `scheduled`, is a ScheduleError."""
+        content, or one that is past `scheduled`, is a ScheduleError. `digest` is what "the same
+        content" means (default: the hash of `item.post`; a caller whose stored post names
+        fresh copies of its files gives one over the files' contents)."""
 
     def add_sending(self, item: ScheduledPost, owner: str, until: float) -> ScheduledPost:
         """Store a new post already `sending` under `owner`'s lease until `until` (published

@@ -110,30 +110,32 @@ class SqlScheduleStore:
         row = sql.execute(f"SELECT {COLUMNS} FROM scheduled_posts {where}{suffix}", parameters).fetchone()
         return _row(row) if row else None
 
-    def add(self, item: ScheduledPost) -> ScheduledPost:
-        digest = content_hash(item.post)
+    def add(self, item: ScheduledPost, *, digest: str | None = None) -> ScheduledPost:
+        digest = digest or content_hash(item.post)
         now = item.created_at or time.time()
+        where = ("WHERE workspace = ? AND id = ?", (item.workspace, item.id))
         with self.dialect.transaction() as sql:
-            existing = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id), lock=True)
-            if existing is not None:
-                if existing.content_hash == digest and existing.status is PostState.SCHEDULED:
-                    return existing
-                raise ScheduleError(
-                    f"a post with id {item.id!r} is already {existing.status}"
-                    + (" with other content" if existing.content_hash != digest else "")
-                    + "; give this post another id"
-                    + (", or cancel the scheduled one first" if existing.status in CANCELLABLE else "")
-                )
-            sql.execute(
+            # one row per id even when another process adds the same id at this moment
+            inserted = sql.execute(
                 f"INSERT INTO scheduled_posts ({COLUMNS}) VALUES "
-                "(?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, NULL, NULL, ?, NULL, NULL, '[]', ?, ?)",
+                "(?, ?, ?, ?, ?, ?, 'scheduled', 0, ?, NULL, NULL, ?, NULL, NULL, '[]', ?, ?) "
+                "ON CONFLICT (workspace, id) DO NOTHING",
                 (item.workspace, item.id, encode_post(item.post), digest, item.account, item.due_at,
                  item.next_attempt_at or item.due_at, False, now, now),
-            )  # fmt: skip
-            stored = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id))
+            ).rowcount  # fmt: skip
+            stored = self._one(sql, *where)
             assert stored is not None
-            self.dialect.changed(sql, stored)
-        return stored
+            if inserted == 1:
+                self.dialect.changed(sql, stored)
+                return stored
+        if stored.content_hash == digest and stored.status is PostState.SCHEDULED:
+            return stored
+        raise ScheduleError(
+            f"a post with id {item.id!r} is already {stored.status}"
+            + (" with other content" if stored.content_hash != digest else "")
+            + "; give this post another id"
+            + (", or cancel the scheduled one first" if stored.status in CANCELLABLE else "")
+        )
 
     def add_sending(self, item: ScheduledPost, owner: str, until: float) -> ScheduledPost:
         """Store a new post already `sending` under `owner` until `until` (a post published now:

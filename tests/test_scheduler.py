@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -419,6 +420,20 @@ def _due(database: str, post_id: str) -> float:
     return float(json.loads(run("schedule", "show", post_id, "--database", database).stdout)["due_at"])
 
 
+def _stored_media(database: str) -> int:
+    """How many media items the store holds."""
+    if database.startswith("sqlite:"):
+        file = Path(database.removeprefix("sqlite:")) / "schedule.sqlite3"
+        with contextlib.closing(sqlite3.connect(file)) as db:
+            return int(db.execute("SELECT count(*) FROM media").fetchone()[0])
+    import psycopg
+
+    with psycopg.connect(database) as db:
+        row = db.execute("SELECT count(*) FROM pinrules_media").fetchone()
+        assert row is not None
+        return int(row[0])
+
+
 def _statuses(database: str) -> dict[str, str]:
     listing = run("schedule", "list", "--format", "json", "--database", database)
     return {item["id"]: item["status"] for item in json.loads(listing.stdout)}
@@ -558,6 +573,41 @@ class TestHandOver:
         assert "(stored: `pinrules worker` sends it)" in done.stdout
         assert "1 published, 1 scheduled" in done.stdout
         assert _statuses(database) == {"later": "scheduled"}
+
+    def test_two_publish_runs_at_once_store_each_post_once(self, sandbox: Sandbox, database: str) -> None:
+        """Two `pinrules publish --database` processes over the same 10 posts that are not due:
+        both succeed, each post is stored once (one row, one copy of its file), nothing is sent."""
+        posts = sandbox.dir / "posts"
+        for n in range(10):
+            write(posts / f"p{n}.json", _post(sandbox, f"p{n}", time.time() + 3600))
+        (posts / "soup.jpg").write_bytes((sandbox.dir / "soup.jpg").read_bytes())
+        env = {**os.environ, "PINTEREST_API_BASE": sandbox.api, "PINTEREST_ACCESS_TOKEN": TOKEN}
+        command = [sys.executable, "-m", "pinrules", "publish", "--allow-private-network",
+                   "--database", database, "--format", "json", str(posts)]  # fmt: skip
+        runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]  # fmt: skip
+        outputs = [r.communicate(timeout=120) for r in runs]
+        assert [r.returncode for r in runs] == [0, 0], outputs
+        for out, err in outputs:
+            assert {r["status"] for r in json.loads(out)} == {"scheduled"}, out
+            assert "Traceback" not in err
+        assert _statuses(database) == {f"p{n}": "scheduled" for n in range(10)}
+        assert _stored_media(database) == 10  # the losing run's copies are let go
+        assert sandbox.state.hits["POST /v5/pins"] == 0
+
+    def test_scheduling_again_is_repeatable_with_local_files(self, sandbox: Sandbox, database: str) -> None:
+        """`pinrules schedule` twice on the same posts with local files: the second run finds them
+        scheduled (the files are the same files, though each run copies them anew) and keeps
+        one copy each; a post whose file changed is refused as another post under a used id."""
+        posts, post = sandbox.dir / "posts", _post(sandbox, "a", time.time() + 3600)
+        _schedule_files(sandbox, database, [post])
+        _schedule_files(sandbox, database, [post])
+        assert (_statuses(database), _stored_media(database)) == ({"a": "scheduled"}, 1)
+        (posts / "soup.jpg").write_bytes(image("PNG"))
+        again = run("schedule", "--database", database, "--offline", posts, cwd=sandbox.dir)
+        assert again.returncode == 1
+        assert "post.id.reused" in again.stdout
+        assert _stored_media(database) == 1
 
     def test_a_file_outside_the_posts_folder_is_never_copied(self, sandbox: Sandbox, database: str) -> None:
         """Scheduling copies a post's local files into the store: a path that leads outside the
