@@ -140,6 +140,12 @@ class TestPublishing:
                 status, body, kind, request_id = asyncio.run(fetch())
                 assert (status, body, kind) == (200, data, "image/png")
                 assert request_id
+
+            async def at_once() -> list[tuple[int, bytes, str, str]]:
+                return await asyncio.gather(*(fetch() for _ in range(8)))
+
+            # eight downloads at once share one temporary copy: each gets every byte
+            assert [answer[:3] for answer in asyncio.run(at_once())] == [(200, data, "image/png")] * 8
             # PostgreSQL's copies are made in a private temporary folder, named by media id; the
             # server lets go of one just after the last byte left, so allow it a moment
             deadline = time.monotonic() + 10
