@@ -274,9 +274,6 @@ def _stores(args: PublishArguments, settings: Settings) -> tuple[Backend | None,
     return backend, backend.journal if backend is not None and args.journal is None else Journal(args.journal)
 
 
-EXIT_INTERRUPTED = 130  # what `pinrules` answers to Ctrl-C, as a shell reports SIGINT
-
-
 def _stop_on_sigterm() -> None:
     """SIGTERM stops the run as Ctrl-C does (asyncio.run already cancels the run on SIGINT)."""
     task = asyncio.current_task()
@@ -335,8 +332,7 @@ def run_publish(args: PublishArguments) -> int:
     if unsaved:
         raise unsaved[0]  # after the report: the command ends with this error (exit 2)
     if stopped:
-        sys.stderr.write("pinrules: interrupted; the report above says how far each post got\n")
-        return EXIT_INTERRUPTED
+        raise KeyboardInterrupt  # after the report: the command line says it and exits 130
     # a post that is not due yet, or that another run is publishing, is not a failure of this run
     done = {Status.PLANNED, Status.SCHEDULED} if args.dry_run else {Status.PUBLISHED, Status.SCHEDULED}
     return 0 if all(r.status in done | {Status.CLAIMED_ELSEWHERE} for r in results) else 1
