@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from ._schedule_sqlite import SqliteScheduleStore
     from ._secret import Secret
     from ._senders import Senders
-    from ._sqlite import open_store
+    from ._sqlite import immediate, open_store
     from ._tokens import REAUTH_WINDOW, TokenManager
     from ._webhook_sql import SqliteWebhookStore
     from ._webhooks import (
@@ -105,6 +105,7 @@ _HOMES = {
     "due_at": "_enqueue",
     "DEFAULT_WORKSPACE": "_schedule",
     "open_store": "_sqlite",
+    "immediate": "_sqlite",
     "WEBHOOK_EVENTS": "_webhooks",
     "Deliverer": "_webhooks",
     "Delivery": "_webhooks",
@@ -284,6 +285,7 @@ __all__ = [  # the public API: each name is lazy, in _HOMES (a test checks)
     "decide_claim",
     "default_owner",
     "due_at",
+    "immediate",
     "is_stored_media_id",
     "migrate",
     "open_backend",

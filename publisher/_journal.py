@@ -13,8 +13,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from pinrules import data_file
@@ -22,7 +21,7 @@ from pinrules import data_file
 from ._claims import LEASE_SECONDS
 from ._journal_sql import SqlJournal
 from ._schedule_sql import Executor
-from ._sqlite import open_store
+from ._sqlite import immediate, open_store
 
 # the schema, as ordered migration steps (PRAGMA user_version counts those applied)
 MIGRATIONS = (
@@ -61,29 +60,13 @@ class _SqliteJournal:
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self.db = db
         self.where = str(path)
-        self._sync = ""
 
-    def _synchronous(self, level: str) -> None:
-        if level != self._sync:
-            self.db.execute(f"PRAGMA synchronous={level}")  # one of two fixed words, never input
-            self._sync = level
-
-    @contextmanager
-    def transaction(self, *, durable: bool) -> Iterator[Executor]:
+    def transaction(self, *, durable: bool) -> contextlib.AbstractContextManager[Executor]:
         # Only `sending`, written before the create leaves, must survive a power cut: lost, it
         # could become a duplicate pin. Any other record that is lost leaves a state behind that
         # the next claim handles safely (claimed: nothing sent; sending: reconciled). So one full
         # disk sync per post; WAL with NORMAL still survives a crash of the process.
-        self._synchronous("FULL" if durable else "NORMAL")
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                with contextlib.suppress(sqlite3.Error):  # the first error is the one to tell
-                    self.db.execute("ROLLBACK")
-            raise
+        return immediate(self.db, durable=durable)
 
 
 class Journal(SqlJournal):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from pinrules import data_file
@@ -74,24 +73,8 @@ class _SqliteDialect:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    @contextlib.contextmanager
-    def transaction(self, *, durable: bool = True) -> Iterator[Executor]:
-        if durable:
-            with immediate(self.db) as sql:
-                yield sql
-            return
-        # SQLite refuses to change the safety level inside a transaction: set before BEGIN,
-        # and back to FULL after it however it ended (the connection's other writers, media
-        # and webhooks, sync every commit)
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        try:
-            with immediate(self.db) as sql:
-                yield sql
-        finally:
-            if self.db.in_transaction:  # a COMMIT that failed leaves it open
-                with contextlib.suppress(sqlite3.Error):  # the first error is the one to tell
-                    self.db.execute("ROLLBACK")
-            self.db.execute("PRAGMA synchronous=FULL")
+    def transaction(self, *, durable: bool = True) -> contextlib.AbstractContextManager[Executor]:
+        return immediate(self.db, durable=durable)
 
     def changed(self, sql: Executor, item: ScheduledPost) -> None:
         pass  # nothing to keep in step (see `watches`)
@@ -105,7 +88,6 @@ class SqliteScheduleStore(SqlScheduleStore):
         self.path = Path(path) if path is not None else default_path()
         self._db = open_store(self.path, MIGRATIONS, "schedule")
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # what the dialect restores; whatever SQLite's build says
         super().__init__(_SqliteDialect(self._db))
         self.media = FolderMedia(self.path.parent / f"{self.path.stem}-media", self._db)
         self.webhooks = SqliteWebhookStore(self._db)

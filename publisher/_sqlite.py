@@ -89,6 +89,7 @@ def open_store(path: Path, migrations: Sequence[str], what: str) -> sqlite3.Conn
 
 def _migrate(connection: sqlite3.Connection, migrations: Sequence[str], path: Path, what: str) -> None:
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA synchronous=FULL")  # the resting level `immediate` expects, whatever the build
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version == len(migrations):
         connection.execute("PRAGMA quick_check(1)")  # a damaged file fails here, not mid-publish
@@ -118,13 +119,23 @@ def schema_version(connection: sqlite3.Connection) -> int:
 
 
 @contextlib.contextmanager
-def immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def immediate(connection: sqlite3.Connection, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
     """One transaction that takes the file's write lock first (BEGIN IMMEDIATE): what it reads
-    no other process changes before it commits."""
-    connection.execute("BEGIN IMMEDIATE")
+    no other process changes before it commits. Its commit is synced to disk (synchronous FULL,
+    the connection's resting level) unless not `durable` (NORMAL: WAL keeps it through a crash
+    of the process, not through a power cut), for a write whose loss the caller can afford."""
+    if not durable:  # SQLite refuses to change the level inside a transaction: set it before BEGIN
+        connection.execute("PRAGMA synchronous=NORMAL")
     try:
-        yield connection
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:  # also after a COMMIT that failed
+                with contextlib.suppress(sqlite3.Error):  # the first error is the one to tell
+                    connection.execute("ROLLBACK")
+            raise
+    finally:
+        if not durable:
+            connection.execute("PRAGMA synchronous=FULL")

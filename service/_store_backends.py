@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pinrules import UsageError, data_file
-from publisher import Executor, StoreError, open_store
+from publisher import Executor, StoreError, immediate, open_store
 
 from ._store import ServiceStore
 
@@ -79,15 +79,8 @@ class _SqliteTables:
         self.connection = open_store(path, MIGRATIONS, "service store")
         self.connection.execute("PRAGMA journal_mode=WAL")
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Executor]:
-        self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
+    def transaction(self) -> contextlib.AbstractContextManager[Executor]:
+        return immediate(self.connection)
 
     def close(self) -> None:
         self.connection.close()
