@@ -1,4 +1,4 @@
-"""The posting service as an aiohttp application: settings, shared state, and the middlewares
+"""The posting service as an aiohttp application: settings, shared state, and the middleware
 every request goes through (request id, errors as problem+json, API keys, idempotency).
 
     app = make_app(ServiceSettings(public_url="https://pins.example.com"))
@@ -189,11 +189,21 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
-async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every answer carries X-Request-Id; every error is problem+json."""
+async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """What every request goes through, in one layer (each aiohttp middleware costs a coroutine
+    per request): its request id, its API key, its Idempotency-Key; every error as problem+json,
+    every answer with X-Request-Id."""
     rid = request_id(request)
     try:
-        response = await handler(request)
+        if request.path.startswith("/v1/") and not _is_public(request):
+            request[WORKSPACE] = _authenticate(request)
+            key = request.headers.get("Idempotency-Key")
+            if key is not None and request.method == "POST":
+                response = await _idempotent(request, handler, key)
+            else:
+                response = await handler(request)
+        else:
+            response = await handler(request)
     except Problem as problem:
         response = problem_response(request, problem)
     except web.HTTPException as http:
@@ -243,11 +253,8 @@ def _is_public(request: web.Request) -> bool:
     )
 
 
-@web.middleware
-async def api_keys(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """`/v1` needs `Authorization: Bearer <API key>`; the key's workspace is the request's."""
-    if not request.path.startswith("/v1/") or _is_public(request):
-        return await handler(request)
+def _authenticate(request: web.Request) -> str:
+    """`/v1` needs `Authorization: Bearer <API key>`: the key's workspace, or 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     workspace = request.app[SERVICE].store.authenticate(key.strip()) if scheme.lower() == "bearer" else None
@@ -260,18 +267,13 @@ async def api_keys(request: web.Request, handler: Handler) -> web.StreamResponse
         )
         problem.headers["WWW-Authenticate"] = 'Bearer realm="pinrules"'
         raise problem
-    request[WORKSPACE] = workspace
-    return await handler(request)
+    return workspace
 
 
-@web.middleware
-async def idempotency(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _idempotent(request: web.Request, handler: Handler, key: str) -> web.StreamResponse:
     """`Idempotency-Key` on a POST: the first answer is replayed for 24 h; the same key with
     another body is 409 idempotency_conflict; while the first is still at work, 409
     idempotency_in_progress (retry after a second)."""
-    key = request.headers.get("Idempotency-Key")
-    if request.method != "POST" or key is None or WORKSPACE not in request:
-        return await handler(request)
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise Problem(
             400,
@@ -354,7 +356,7 @@ def make_app(
     settings = settings or ServiceSettings()
     service = Service(settings, backend=backend, store=store, preflight=preflight or Preflight(),
                       oauth_app=oauth_app, clock=clock)  # fmt: skip
-    app = web.Application(middlewares=[errors, api_keys, idempotency], client_max_size=settings.json_limit)
+    app = web.Application(middlewares=[middleware], client_max_size=settings.json_limit)
     app[SERVICE] = service
     add_routes(app)
 

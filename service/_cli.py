@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -35,6 +36,22 @@ class ApiKeysArguments:
     database: str | None = None
 
 
+class LogFormatter(logging.Formatter):
+    """`time name level message`, the time text made once a second: the access log writes a line
+    per request, and strftime was a fifth of that line's cost."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(name)s %(levelname)s %(message)s")
+        self._second = -1
+        self._text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._text = second, time.strftime(self.default_time_format, self.converter(second))
+        return f"{self._text},{int(record.msecs):03d}"
+
+
 def run_serve(args: ServeArguments) -> int:
     from aiohttp import web  # noqa: PLC0415
 
@@ -56,7 +73,9 @@ def run_serve(args: ServeArguments) -> int:
         app_id=settings.app_id,
         network=NetworkSettings(allow_private_network=settings.allow_private_network),
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(LogFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     app = make_app(service_settings, preflight=build_preflight(settings))
 
     async def serve() -> None:

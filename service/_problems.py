@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 from typing import Any
@@ -15,8 +16,14 @@ _RequestKey: Any = getattr(web, "RequestKey", lambda name, _kind: name)
 REQUEST_ID_KEY = _RequestKey("request_id", str)
 
 
+_PROCESS = secrets.token_hex(4)
+_NEXT = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return "req_" + secrets.token_hex(8)
+    """Unique across processes and restarts (a random part per process, then a counter): an id
+    to quote, not a secret, so no system call per request."""
+    return f"req_{_PROCESS}{next(_NEXT):08x}"
 
 
 def request_id(request: web.Request) -> str:

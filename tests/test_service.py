@@ -7,8 +7,11 @@ import asyncio
 import base64
 import io
 import json
+import logging
 import select
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,6 +22,8 @@ import aiohttp
 import pytest
 
 from pinrules import pinterest
+from service._cli import LogFormatter
+from service._problems import new_request_id
 
 from .helpers import BOARD, RunningService, Sandbox, running_service
 from .media import image, video
@@ -446,3 +451,37 @@ def _raw_upload(service: RunningService, data: bytes, name: str, cut: bool = Fal
             pass
     status_line, _, rest = answer.decode(errors="replace").partition("\r\n")
     return int(status_line.split()[1]), rest.split("\r\n\r\n", 1)[-1], sent
+
+
+class TestLogLines:
+    def test_the_formatter_writes_what_logging_s_own_would(self) -> None:
+        """`pinrules serve`'s log lines (time text made once a second) are, to the millisecond,
+        those of logging's stock formatter with the same format, within a second and across one."""
+        ours = LogFormatter()
+        stock = logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
+        for created in (
+            1_700_000_000.0,
+            1_700_000_000.001,
+            1_700_000_000.999,
+            1_700_000_001.5,
+            1_699_999_999.25,
+        ):
+            record = logging.LogRecord(
+                "pinrules.service", logging.INFO, "f.py", 1, "POST %s", ("/v1/posts",), None
+            )
+            record.created, record.msecs = created, (created - int(created)) * 1000
+            assert ours.format(record) == stock.format(record)
+
+    def test_request_ids_differ_across_requests_and_processes(self) -> None:
+        """Request ids are unique in a process (a counter) and across processes (a random part)."""
+        here = {new_request_id() for _ in range(1000)}
+        code = "from service._problems import new_request_id as n; print(n(), n())"
+        others = [
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout.split()
+            for _ in range(2)
+        ]
+        assert len(here) == 1000
+        assert len(here | set(others[0]) | set(others[1])) == 1004
+        assert all(rid.startswith("req_") and len(rid) == 20 for rid in here)
