@@ -15,9 +15,10 @@ before anything is sent again (see `_worker`). Two backends implement `ScheduleS
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 DEFAULT_WORKSPACE = "default"
 
@@ -98,6 +99,14 @@ def encode_post(post: dict[str, Any]) -> str:
     return json.dumps(post, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+class Exchange(NamedTuple):
+    """What `ScheduleStore.finish_and_take` did: for each finished post, whether it was still the
+    worker's (and is now recorded); the posts taken."""
+
+    recorded: list[bool]
+    taken: list[ScheduledPost]
+
+
 class ScheduleStore(Protocol):
     """Where scheduled posts live. Every method is one transaction; times are UTC seconds."""
 
@@ -134,6 +143,18 @@ class ScheduleStore(Protocol):
     def take(self, now: float, owner: str, lease: float) -> ScheduledPost | None:
         """Atomically: the earliest due `scheduled` post, or a `sending` post whose lease
         ended, becomes `sending` under `owner` until `now + lease`. None when nothing is due."""
+
+    def finish_and_take(
+        self,
+        finished: Sequence[tuple[ScheduledPost, Outcome]],
+        now: float,
+        owner: str,
+        lease: float,
+        limit: int,
+    ) -> Exchange:
+        """In one transaction: `finish` each of `owner`'s `finished` posts (whether each was
+        still theirs), then `take` up to `limit` posts, in take's order (a worker records the
+        posts it sent and takes the next ones with one commit instead of one each)."""
 
     def renew(self, post_id: str, workspace: str, owner: str, until: float) -> bool:
         """Extend `owner`'s lease; False when the post is no longer theirs."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -22,6 +22,7 @@ from ._schedule import (
     CANCELLABLE,
     DEFAULT_WORKSPACE,
     RETRYABLE,
+    Exchange,
     Outcome,
     PostState,
     ScheduledPost,
@@ -33,6 +34,10 @@ COLUMNS = (
     "lease_owner, lease_until, taken_over, pin_id, pin_url, diagnostics, created_at, updated_at"
 )
 
+
+Posts = list[ScheduledPost]  # (inside the store, `list` is its method)
+Rows = list[Any]
+_ID, _STATUS, _NEXT_ATTEMPT = 1, 6, 8  # positions in COLUMNS
 
 # a post a worker may take at `now` (two parameters): due and waiting, or its worker's lease ran out
 _WAITING = "status = 'scheduled' AND next_attempt_at <= ?"
@@ -109,6 +114,12 @@ class SqlScheduleStore:
         suffix = (self.dialect.skip_locked if skip else self.dialect.row_lock) if lock else ""
         row = sql.execute(f"SELECT {COLUMNS} FROM scheduled_posts {where}{suffix}", parameters).fetchone()
         return _row(row) if row else None
+
+    def _rows(
+        self, sql: Executor, where: str, parameters: Sequence[Any], lock: bool = False, skip: bool = False
+    ) -> Rows:
+        suffix = (self.dialect.skip_locked if skip else self.dialect.row_lock) if lock else ""
+        return sql.execute(f"SELECT {COLUMNS} FROM scheduled_posts {where}{suffix}", parameters).fetchall()
 
     def add(self, item: ScheduledPost, *, digest: str | None = None) -> ScheduledPost:
         digest = digest or content_hash(item.post)
@@ -210,46 +221,70 @@ class SqlScheduleStore:
                             parameters=(now, now))  # fmt: skip
 
     def take(self, now: float, owner: str, lease: float) -> ScheduledPost | None:
-        def earliest(sql: Executor) -> ScheduledPost | None:
-            # one walk per state, each stopping at its first row in an index's order: a single
-            # query with an OR of both sorts every due row on every take (10,000 due at once:
-            # a sort of 10,000 rows per post sent)
-            first = "ORDER BY next_attempt_at, id LIMIT 1"
-            found = [self._one(sql, f"WHERE {state} {first}", (now,), lock=True, skip=True)
-                     for state in (_WAITING, _LAPSED)]  # fmt: skip
-            return min((i for i in found if i), key=lambda i: (i.next_attempt_at, i.id), default=None)
+        _, taken = self.finish_and_take((), now, owner, lease, 1)
+        return taken[0] if taken else None
 
-        return self._take(earliest, now, owner, lease)
+    def finish_and_take(
+        self,
+        finished: Sequence[tuple[ScheduledPost, Outcome]],
+        now: float,
+        owner: str,
+        lease: float,
+        limit: int,
+    ) -> Exchange:
+        # Not synced when only published posts are recorded (one disk sync a post fewer): lost
+        # in a power cut, a take leaves the post as it was, and a published post is `sending`
+        # again, its takeover finding the pin through the publish journal (whose `sending` record
+        # is synced before the create) or the board; the worker asks the journal before calling
+        # a late post missed. Any other ending is synced: a takeover would send a missed post
+        # late, or a failed one again.
+        durable = any(outcome.status is not PostState.PUBLISHED for _, outcome in finished)
+        with self.dialect.transaction(durable=durable) as sql:
+            kept = [
+                self._finish(sql, item.id, item.workspace, owner=owner, outcome=outcome, now=now)
+                for item, outcome in finished
+            ]
+            taken = self._take(sql, self._earliest(sql, now, limit) if limit > 0 else [], now, owner, lease)
+        return Exchange(kept, taken)
+
+    def _earliest(self, sql: Executor, now: float, limit: int) -> Rows:
+        # one walk per state, each stopping at its first rows in an index's order (a single
+        # walk with an OR of both sorts every due row on every take: 10,000 due at once, a sort
+        # of 10,000 rows per post sent), in one statement
+        lock = self.dialect.skip_locked
+        first = f"ORDER BY next_attempt_at, id LIMIT ?{lock}"
+        walks = [
+            f"SELECT * FROM (SELECT {COLUMNS} FROM scheduled_posts WHERE {state} {first}) AS {name}"
+            for name, state in (("waiting", _WAITING), ("lapsed", _LAPSED))
+        ]
+        query = f"{walks[0]} UNION ALL {walks[1]} ORDER BY next_attempt_at, id LIMIT ?"
+        return sql.execute(query, (now, limit, now, limit, limit)).fetchall()
 
     def take_post(
         self, post_id: str, workspace: str, now: float, owner: str, lease: float
     ) -> ScheduledPost | None:
         """Take one given post, when it is due (or its worker's lease ran out)."""
         where = f"WHERE workspace = ? AND id = ? AND {_DUE}"
-        return self._take(
-            lambda sql: self._one(sql, where, (workspace, post_id, now, now), lock=True, skip=True),
-            now, owner, lease,
-        )  # fmt: skip
+        with self.dialect.transaction(durable=False) as sql:  # as `finish_and_take`'s take
+            found = self._rows(sql, where, (workspace, post_id, now, now), lock=True, skip=True)
+            taken = self._take(sql, found, now, owner, lease)
+        return taken[0] if taken else None
 
-    def _take(
-        self, find: Callable[[Executor], ScheduledPost | None], now: float, owner: str, lease: float
-    ) -> ScheduledPost | None:
-        # Not synced (one disk sync a post fewer): a take lost in a power cut leaves the post as
-        # it was. Nothing was sent for it unless the publish journal says so (its `sending` record
-        # is synced before the create), and the worker asks the journal before calling a late
-        # post missed; any later synced change of this store (a failed or missed post) syncs it.
-        with self.dialect.transaction(durable=False) as sql:
-            found = find(sql)
-            if found is None:
-                return None
-            taken_over = found.status is PostState.SENDING
+    def _take(self, sql: Executor, rows: Rows, now: float, owner: str, lease: float) -> Posts:
+        taken = []
+        for row in rows:
+            workspace, post_id, status, attempts = row[0], row[_ID], row[_STATUS], row[_STATUS + 1]
+            taken_over = status == PostState.SENDING
             sql.execute(
                 "UPDATE scheduled_posts SET status = 'sending', lease_owner = ?, lease_until = ?, "
                 "taken_over = ?, attempts = attempts + 1, updated_at = ? WHERE workspace = ? AND id = ?",
-                (owner, now + lease, taken_over, now, found.workspace, found.id),
+                (owner, now + lease, taken_over, now, workspace, post_id),
             )
-        return found.with_changes(status=PostState.SENDING, lease_owner=owner, lease_until=now + lease,
-                                  taken_over=taken_over, attempts=found.attempts + 1)  # fmt: skip
+            # the row as it is now (built from its columns: cheaper than a dataclass replace)
+            now_row = (*row[:_STATUS], "sending", attempts + 1, row[_NEXT_ATTEMPT], owner, now + lease,
+                       taken_over, *row[_NEXT_ATTEMPT + 4 :])  # fmt: skip
+            taken.append(_row(now_row))
+        return taken
 
     def renew(self, post_id: str, workspace: str, owner: str, until: float) -> bool:
         with self.dialect.transaction(durable=False) as sql:  # lost: a takeover a little early
@@ -261,28 +296,29 @@ class SqlScheduleStore:
             return cursor.rowcount == 1
 
     def finish(self, post_id: str, workspace: str, owner: str, outcome: Outcome, now: float) -> bool:
-        # A post recorded published need not reach the disk before the next one is taken: lost in
-        # a power cut, the post is `sending` again, and its takeover finds the pin through the
-        # publish journal (whose `sending` record is synced before the create) or the board. Any
-        # other ending is synced: a takeover would send a missed post late, or a failed one again.
-        durable = outcome.status is not PostState.PUBLISHED
-        with self.dialect.transaction(durable=durable) as sql:
-            cursor = sql.execute(
-                "UPDATE scheduled_posts SET status = ?, pin_id = ?, pin_url = ?, diagnostics = ?, "
-                "next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_until = NULL, "
-                "taken_over = ?, updated_at = ? "
-                "WHERE workspace = ? AND id = ? AND status = 'sending' AND lease_owner = ?",
-                (str(outcome.status), outcome.pin_id, outcome.pin_url, json.dumps(list(outcome.diagnostics)),
-                 outcome.next_attempt_at, False, now, workspace, post_id, owner),
-            )  # fmt: skip
-            if cursor.rowcount != 1:
-                return False
-            if not self.dialect.watches:
-                return True
+        with self.dialect.transaction(durable=outcome.status is not PostState.PUBLISHED) as sql:
+            return self._finish(
+                sql, post_id, workspace, owner=owner, outcome=outcome, now=now
+            )  # synced: as `finish_and_take`
+
+    def _finish(
+        self, sql: Executor, post_id: str, workspace: str, *, owner: str, outcome: Outcome, now: float
+    ) -> bool:
+        cursor = sql.execute(
+            "UPDATE scheduled_posts SET status = ?, pin_id = ?, pin_url = ?, diagnostics = ?, "
+            "next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, lease_until = NULL, "
+            "taken_over = ?, updated_at = ? "
+            "WHERE workspace = ? AND id = ? AND status = 'sending' AND lease_owner = ?",
+            (str(outcome.status), outcome.pin_id, outcome.pin_url, json.dumps(list(outcome.diagnostics)),
+             outcome.next_attempt_at, False, now, workspace, post_id, owner),
+        )  # fmt: skip
+        if cursor.rowcount != 1:
+            return False
+        if self.dialect.watches:
             finished = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
             assert finished is not None
             self.dialect.changed(sql, finished)
-            return True
+        return True
 
     def next_due(self) -> float | None:
         with self.dialect.transaction() as sql:

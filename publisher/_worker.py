@@ -92,62 +92,98 @@ class Worker:
         self.owner = owner or worker_id()
         self._rng = rng or random.Random()
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()  # for `run`: a post ended, or a stop
         self.report = WorkerReport()
 
     def stop(self) -> None:
         """Take no more posts; `run` returns once the posts in flight are done."""
         self._stop.set()
+        self._wake.set()
 
     async def run(self, *, once: bool = False) -> WorkerReport:
-        """Send due posts until stopped; with `once`, until nothing is due, then return."""
-        in_flight: set[asyncio.Task[None]] = set()
-        slots = asyncio.Semaphore(self.settings.concurrency)
-        while not self._stop.is_set():
-            await slots.acquire()
-            if self._stop.is_set():
-                slots.release()
-                break
-            item = self.store.take(self.clock(), self.owner, self.settings.lease)
-            if item is None:
-                slots.release()
-                if once:
+        """Send due posts until stopped; with `once`, until nothing is due, then return.
+
+        Up to `concurrency` posts are sent at once. Each time posts end, what they ended as is
+        recorded and as many due posts are taken in one store transaction (one commit a post
+        instead of two); one task renews the leases of all posts being sent."""
+        sending: dict[asyncio.Task[Outcome], ScheduledPost] = {}
+        ended: list[tuple[ScheduledPost, Outcome]] = []
+
+        def sent(task: asyncio.Task[Outcome]) -> None:
+            item = sending.pop(task)
+            if not task.cancelled() and task.exception() is None:  # cancelled: abandoned, see below
+                ended.append((item, task.result()))
+            self._wake.set()
+
+        renewing = asyncio.create_task(self._renew_all(sending))
+        try:
+            while True:
+                room = self.settings.concurrency - len(sending)
+                taken: list[ScheduledPost] = []
+                if ended or room:
+                    taken = self._exchange(ended, room)
+                    ended.clear()
+                    for item in taken:
+                        task = asyncio.create_task(self._send(item))
+                        sending[task] = item
+                        task.add_done_callback(sent)
+                    if once and room and not taken:
+                        break  # nothing more is due: the posts in flight finish
+                if self._stop.is_set():
                     break
-                await self._idle()
-                continue
-            task = asyncio.create_task(self.handle(item))
-            in_flight.add(task)
-
-            def done(finished: asyncio.Task[None]) -> None:
-                in_flight.discard(finished)
-                slots.release()
-
-            task.add_done_callback(done)
-        if in_flight:
-            _, late = await asyncio.wait(in_flight, timeout=self.settings.grace)
-            for task in late:  # abandoned: the lease lapses, the next worker reconciles first
-                task.cancel()
-            if late:
-                await asyncio.wait(late)
+                if not sending:
+                    await self._idle()
+                    continue
+                # until a post ends or a stop; with room for more, until the next one is due
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._until_due() if room > len(taken) else None):
+                        await self._wake.wait()
+            if sending:
+                _, late = await asyncio.wait(list(sending), timeout=self.settings.grace)
+                for task in late:  # abandoned: the lease lapses, the next worker reconciles first
+                    task.cancel()
+                if late:
+                    await asyncio.wait(late)
+            if ended:
+                self._exchange(ended, 0)
+        finally:
+            renewing.cancel()
         return self.report
+
+    def _exchange(self, ended: list[tuple[ScheduledPost, Outcome]], room: int) -> list[ScheduledPost]:
+        """Record the posts that ended and take up to `room` due ones, in one transaction."""
+        recorded, taken = self.store.finish_and_take(
+            ended, self.clock(), self.owner, self.settings.lease, room
+        )
+        for (item, outcome), still_ours in zip(ended, recorded, strict=True):
+            if still_ours:
+                self._recorded(item, outcome)
+        return taken
 
     async def _idle(self) -> None:
         """Wait until the next post is due (at most the poll interval), or a stop."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), self._until_due())
+
+    def _until_due(self) -> float:
         due = self.store.next_due()
         wait = self.settings.poll_interval if due is None else due - self.clock()
-        wait = min(max(wait, 0.01), self.settings.poll_interval)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), wait)
+        return min(max(wait, 0.01), self.settings.poll_interval)
 
     async def handle(self, item: ScheduledPost) -> None:
-        """Send one taken post and record how it ended (also the PostgreSQL jobs' body)."""
+        """Send one taken post and record how it ended (the PostgreSQL jobs' body)."""
         renewing = asyncio.create_task(self._renew(item))
         try:
-            outcome = await self._attempt(item)
-        except asyncio.CancelledError:
-            renewing.cancel()
-            raise
+            outcome = await self._send(item)
         finally:
             renewing.cancel()
+        if self.store.finish(item.id, item.workspace, self.owner, outcome, self.clock()):
+            self._recorded(item, outcome)
+
+    async def _send(self, item: ScheduledPost) -> Outcome:
+        """One attempt at a taken post, as it is to be recorded."""
+        outcome = await self._attempt(item)
         if outcome.status is PostState.SCHEDULED and item.attempts >= self.settings.max_attempts:
             outcome = Outcome(PostState.FAILED, diagnostics=outcome.diagnostics)
         if (
@@ -155,10 +191,12 @@ class Worker:
             and (outcome.next_attempt_at or 0) - item.due_at > self.settings.max_lateness
         ):
             outcome = Outcome(PostState.MISSED, diagnostics=outcome.diagnostics)
-        if self.store.finish(item.id, item.workspace, self.owner, outcome, self.clock()):
-            self.report.add(outcome.status)
-            if outcome.status is not PostState.SCHEDULED:
-                self._emit(item, outcome)
+        return outcome
+
+    def _recorded(self, item: ScheduledPost, outcome: Outcome) -> None:
+        self.report.add(outcome.status)
+        if outcome.status is not PostState.SCHEDULED:
+            self._emit(item, outcome)
 
     async def _attempt(self, item: ScheduledPost) -> Outcome:
         now = self.clock()
@@ -200,11 +238,11 @@ class Worker:
         post = dict(item.post)
         media = post.get("media")
         with contextlib.ExitStack() as stack:
-            folder = Path.cwd()
-            if isinstance(media, list) and any(
+            stored_media = isinstance(media, list) and any(
                 isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId")) for entry in media
-            ):
-                folder = self.media.folder  # the post's paths lead into it
+            )
+            folder = self.media.folder if stored_media else Path.cwd()  # the post's paths lead into it
+            if isinstance(media, list) and stored_media:
                 items = []
                 for entry in media:
                     if not (isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId"))):
@@ -226,6 +264,14 @@ class Worker:
             until = self.clock() + self.settings.lease
             if not self.store.renew(item.id, item.workspace, self.owner, until):
                 return
+
+    async def _renew_all(self, sending: dict[asyncio.Task[Outcome], ScheduledPost]) -> None:
+        """`_renew` for every post `run` is sending, with one task."""
+        while True:
+            await asyncio.sleep(self.settings.lease / 3)
+            until = self.clock() + self.settings.lease
+            for item in list(sending.values()):
+                self.store.renew(item.id, item.workspace, self.owner, until)
 
     def _diagnostic(self, code: str, message: str) -> dict[str, Any]:
         return self.preflight.diagnose(code, message).to_dict()

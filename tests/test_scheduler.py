@@ -154,6 +154,39 @@ class TestStoreContract:
         backend.schedule.take(START + 10, "w", 5)
         assert backend.schedule.next_due() == START + 15
 
+    def test_finish_and_take_records_then_takes_in_one_step(self, backend: Backend) -> None:
+        """finish_and_take records each ended post (False for one no longer the caller's), then
+        takes up to `limit` due posts in take's order, a lapsed lease among them; limit 0 takes none."""
+        for name, due in (("a", START + 1), ("b", START + 2), ("c", START + 3), ("d", START + 4)):
+            backend.schedule.add(_item(name, due))
+        backend.schedule.add(_item("later", START + 3600))
+        assert backend.schedule.take(START, "dead", 5) is None
+        first = backend.schedule.finish_and_take((), START + 10, "w1", 30, 2)
+        assert (first.recorded, [(i.id, i.status, i.lease_owner, i.attempts) for i in first.taken]) == (
+            [],
+            [("a", PostState.SENDING, "w1", 1), ("b", PostState.SENDING, "w1", 1)],
+        )
+        lost = backend.schedule.take(START + 10, "w2", 5)  # c, then its lease lapses
+        assert lost is not None
+        a, b = first.taken
+        published = Outcome(PostState.PUBLISHED, "1", "u1")
+        failed = Outcome(PostState.FAILED, diagnostics=({"rule": "x"},))
+        second = backend.schedule.finish_and_take(
+            [(a, published), (b, failed), (lost, published)], START + 20, "w1", 30, 5
+        )
+        assert second.recorded == [True, True, False]
+        assert [(i.id, i.taken_over) for i in second.taken] == [("c", True), ("d", False)]
+        states = {name: backend.schedule.get(name) for name in ("a", "b", "c")}
+        assert [(i.status, i.pin_id, i.lease_owner) for i in states.values() if i] == [
+            (PostState.PUBLISHED, "1", None),
+            (PostState.FAILED, None, None),
+            (PostState.SENDING, None, "w1"),
+        ]
+        c, d = second.taken
+        third = backend.schedule.finish_and_take([(c, published), (d, published)], START + 30, "w1", 30, 0)
+        assert (third.recorded, third.taken) == ([True, True], [])
+        assert backend.schedule.next_due() == START + 3600
+
 
 def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_record(tmp_path: Path) -> None:
     """SQLite commits a take, a post recorded published and a renewed lease without waiting for
@@ -196,6 +229,18 @@ def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_rec
         left = store.get("c")
         assert left is not None
         assert left.status is PostState.SENDING
+        # the worker's step: published posts recorded with a take, unsynced; any other, synced
+        commits()
+        for name in ("d", "e"):
+            store.add(_item(name, START + 1))
+        assert commits() == ["FULL", "FULL"]
+        (d,) = store.finish_and_take((), START + 1, "w", 30, 1).taken
+        (e,) = store.finish_and_take(
+            [(d, Outcome(PostState.PUBLISHED, "4", "u"))], START + 1, "w", 30, 1
+        ).taken
+        assert (d.id, e.id) == ("d", "e")
+        store.finish_and_take([(e, Outcome(PostState.UNKNOWN))], START + 1, "w", 30, 1)
+        assert commits() == ["NORMAL", "NORMAL", "FULL"]
     finally:
         store.close()
 
@@ -318,6 +363,50 @@ class TestWorker:
         assert names == [("post.scheduled", "soon"), ("post.scheduled", "gone"),
                          ("post.missed", "gone"), ("post.published", "soon")]  # fmt: skip
         assert seen[-1][1]["pin_id"] == next(iter(sandbox.state.pins))
+
+    def test_a_worker_records_and_takes_with_one_commit_a_post(
+        self, sandbox: Sandbox, tmp_path: Path
+    ) -> None:
+        """`run` records the posts that ended together with the next take: one write transaction
+        of the store a post (plus the first take), not two."""
+        backend = open_backend(f"sqlite:{tmp_path / 'db'}")
+        try:
+            clock = Clock(time.time())
+            for n in range(6):
+                asyncio.run(_schedule(sandbox, backend, _post(sandbox, f"p{n}", clock.now + 5), clock))
+            clock.now += 10
+            statements: list[str] = []
+            backend.schedule._db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+            assert asyncio.run(_drain(*_worker(sandbox, backend, clock, concurrency=2))) == {"published": 6}
+            writes, current = 0, []
+            for statement in statements:
+                current.append(statement)
+                if statement == "COMMIT":
+                    writes += any(s.startswith("UPDATE scheduled_posts") for s in current)
+                    current = []
+            assert writes <= 6 + 1, writes
+            assert len(sandbox.state.pins) == 6
+        finally:
+            backend.close()
+
+    def test_run_keeps_the_leases_of_posts_being_sent(self, sandbox: Sandbox, backend: Backend) -> None:
+        """A create slower than the lease: `run` renews the lease, so nobody else can take the
+        post meanwhile, and it is published once."""
+        asyncio.run(
+            _schedule(sandbox, backend, _post(sandbox, "slow", time.time() - 1), Clock(time.time() - 10))
+        )
+        sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=1.5))
+        worker, senders = _worker(sandbox, backend, time.time, lease=0.6)  # type: ignore[arg-type]
+
+        async def go() -> tuple[dict[str, int], ScheduledPost | None]:
+            drain = asyncio.create_task(_drain(worker, senders))
+            await asyncio.sleep(1.0)  # past the first lease, within the create
+            stolen = backend.schedule.take(time.time(), "other", 30)
+            return await drain, stolen
+
+        counts, stolen = asyncio.run(go())
+        assert (counts, stolen) == ({"published": 1}, None)
+        assert len(sandbox.state.pins) == 1
 
     def test_a_past_scheduled_at_is_refused(self, sandbox: Sandbox, backend: Backend) -> None:
         """Scheduling a post whose time has passed is a diagnostic, not an immediate send."""
