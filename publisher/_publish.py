@@ -173,8 +173,8 @@ class Publisher:
         result.diagnostics = await self._preflight(post, account, base, document)
         if any(d.is_error for d in result.diagnostics):
             return
-        due = due_at(post)
-        if due is not None and due > self.options.clock() and not self.options.ignore_schedule:
+        due = None if self.options.ignore_schedule else due_at(post)
+        if due is not None and due > self.options.clock():
             result.status = Status.SCHEDULED  # a later run publishes it, once: the journal knows
             if self.handover is not None and not self.options.dry_run:
                 self._hand_over(result, post, base, document)
