@@ -18,16 +18,30 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import cache
 from typing import Any
 
-# C0 (but tab) and DEL, C1, line and paragraph separators, bidirectional controls, and the two
-# non-characters XML 1.0 refuses
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
-)
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# what json.dumps(ensure_ascii=False) leaves as it is but a terminal or a JS parser may trip on
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# compiled when first needed (a run with nothing to report prints none of them)
+
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    """C0 (but tab) and DEL, C1, line and paragraph separators, bidirectional controls, and
+    the two non-characters XML 1.0 refuses."""
+    return re.compile(
+        "[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
+    )
+
+
+@cache
+def _surrogate() -> re.Pattern[str]:
+    return re.compile("[\ud800-\udfff]")
+
+
+@cache
+def _json_unsafe() -> re.Pattern[str]:
+    """What json.dumps(ensure_ascii=False) leaves as it is but a terminal or a JS parser may trip on."""
+    return re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -37,8 +51,8 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """`text` with every character that could act on a terminal or log written as an escape."""
-    text = _SURROGATE.sub(_escape, text)
-    return _UNSAFE.sub(_escape, text)
+    text = _surrogate().sub(_escape, text)
+    return _unsafe().sub(_escape, text)
 
 
 def decoded_name(name: str) -> str:
@@ -56,7 +70,7 @@ def file_name(name: str) -> str:
 
 def json_text(text: str) -> str:
     """`text` with lone surrogates as backslash text: every other character is valid in JSON."""
-    return _SURROGATE.sub(_escape, text)
+    return _surrogate().sub(_escape, text)
 
 
 def _clean(value: Any) -> Any:
@@ -74,4 +88,4 @@ def json_dumps(value: Any) -> str:
     terminal or JavaScript would act on (C1 controls, U+2028, bidirectional overrides) escaped
     as \\uXXXX (which JSON parsers read back as the same characters)."""
     text = json.dumps(_clean(value), indent=2, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _json_unsafe().sub(lambda m: f"\\u{ord(m.group()):04x}", text)

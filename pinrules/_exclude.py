@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import translate
+from functools import cached_property
 from pathlib import Path
 
 POST_SUFFIXES = (".json", ".yaml", ".yml")
@@ -96,9 +97,15 @@ class Exclusion:
     force: bool = False  # apply to files named on the command line too
     respect_gitignore: bool = True
 
-    def __post_init__(self) -> None:
-        self._names = _one_regex(self.names)
-        self._paths = _one_regex(self.paths)
+    # compiled at the first folder walked or forced check (a few ms: one file named on the
+    # command line never needs them)
+    @cached_property
+    def _names(self) -> re.Pattern[str] | None:
+        return _one_regex(self.names)
+
+    @cached_property
+    def _paths(self) -> re.Pattern[str] | None:
+        return _one_regex(self.paths)
 
     @classmethod
     def of_globs(cls, globs: Iterable[tuple[str, Path]], exact: set[str], *, force: bool,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import cache
 from typing import Any
 
 from ._errors import PinrulesError
@@ -25,8 +26,17 @@ from ._text import MAX_DEPTH, MAX_INT_DIGITS, MAX_NODES, abridged, located, too_
 # line break): every match moves forward, so scans stay linear on any text.
 _STRING = r'"(?:[^"\\\n]|\\.)*"?'
 # Every value and key starts one of these tokens; closing brackets end a level.
-_VALUE_OR_CLOSE = re.compile(_STRING + r"|[\[{\]}]|[-0-9][-+.0-9eE]*|true|false|null|NaN|Infinity")
-_STRING_OR_NUMBER = re.compile(_STRING + r"|([-+0-9.eE]+|NaN|-?Infinity)")
+# (compiled when first needed: a few ms at start-up, for long texts and errors only)
+
+
+@cache
+def _value_or_close() -> re.Pattern[str]:
+    return re.compile(_STRING + r"|[\[{\]}]|[-0-9][-+.0-9eE]*|true|false|null|NaN|Infinity")
+
+
+@cache
+def _string_or_number() -> re.Pattern[str]:
+    return re.compile(_STRING + r"|([-+0-9.eE]+|NaN|-?Infinity)")
 
 
 class _DuplicateKeyError(PinrulesError):
@@ -109,7 +119,7 @@ def _check_limits(text: str) -> None:
     ):
         return
     depth = values = 0
-    for match in _VALUE_OR_CLOSE.finditer(text):
+    for match in _value_or_close().finditer(text):
         at = match.start()
         if text[at] in "]}":
             depth -= 1
@@ -125,7 +135,7 @@ def _check_limits(text: str) -> None:
 
 def _number_offset(text: str, token: str) -> int:
     """Offset of the first bare (not quoted) occurrence of a number or constant."""
-    for match in _STRING_OR_NUMBER.finditer(text):
+    for match in _string_or_number().finditer(text):
         if match.group(1) == token:
             return match.start()
     return 0
