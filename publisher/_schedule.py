@@ -156,6 +156,11 @@ class ScheduleStore(Protocol):
         still theirs), then `take` up to `limit` posts, in take's order (a worker records the
         posts it sent and takes the next ones with one commit instead of one each)."""
 
+    def release(self, taken: Sequence[ScheduledPost], now: float, owner: str) -> None:
+        """Posts `owner` took but did not start sending go back as they were: a waiting post is
+        `scheduled` again (its attempt not counted), one taken over stays `sending` with its lease
+        ended now (the next take reconciles it)."""
+
     def renew(self, post_id: str, workspace: str, owner: str, until: float) -> bool:
         """Extend `owner`'s lease; False when the post is no longer theirs."""
 

@@ -286,6 +286,22 @@ class SqlScheduleStore:
             taken.append(_row(now_row))
         return taken
 
+    def release(self, taken: Sequence[ScheduledPost], now: float, owner: str) -> None:
+        with self.dialect.transaction() as sql:
+            for item in taken:
+                sql.execute(
+                    "UPDATE scheduled_posts SET attempts = attempts - 1, updated_at = ?, "
+                    "status = CASE WHEN taken_over THEN 'sending' ELSE 'scheduled' END, "
+                    "lease_until = CASE WHEN taken_over THEN ? ELSE NULL END, "
+                    "lease_owner = CASE WHEN taken_over THEN lease_owner ELSE NULL END "
+                    "WHERE workspace = ? AND id = ? AND status = 'sending' AND lease_owner = ?",
+                    (now, now, item.workspace, item.id, owner),
+                )
+                if self.dialect.watches:
+                    released = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id))
+                    assert released is not None
+                    self.dialect.changed(sql, released)
+
     def renew(self, post_id: str, workspace: str, owner: str, until: float) -> bool:
         with self.dialect.transaction(durable=False) as sql:  # lost: a takeover a little early
             cursor = sql.execute(

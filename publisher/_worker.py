@@ -13,12 +13,14 @@ abandoned safely: the lease lapses and the next worker reconciles before sending
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import logging
 import os
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from ._errors import MediaError
 from ._events import Event, Events
 from ._media_store import MediaStore, is_stored_media_id
 from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
+
+log = logging.getLogger("pinrules.worker")
 
 # what sends one post: (post, account name, folder of its media files, owner) -> outcome
 Send = Callable[[dict[str, Any], str | None, Path, str], Awaitable[Outcome]]
@@ -103,62 +107,96 @@ class Worker:
     async def run(self, *, once: bool = False) -> WorkerReport:
         """Send due posts until stopped; with `once`, until nothing is due, then return.
 
-        Up to `concurrency` posts are sent at once. Each time posts end, what they ended as is
-        recorded and as many due posts are taken in one store transaction (one commit a post
-        instead of two); one task renews the leases of all posts being sent."""
+        Up to `concurrency` posts are sent at once. Posts are taken a batch at a time (as many
+        as can be sent at once), together with recording how the posts sent before ended, in
+        one store transaction: one commit per batch instead of two per post. A failure is
+        recorded at once (and synced). One task renews the leases of the posts taken; on a
+        stop, those taken but not started go back to the store as they were."""
         sending: dict[asyncio.Task[Outcome], ScheduledPost] = {}
+        ready: collections.deque[ScheduledPost] = collections.deque()  # taken, not started yet
         ended: list[tuple[ScheduledPost, Outcome]] = []
 
         def sent(task: asyncio.Task[Outcome]) -> None:
             item = sending.pop(task)
-            if not task.cancelled() and task.exception() is None:  # cancelled: abandoned, see below
+            if task.cancelled():  # abandoned after the grace period: the lease lapses
+                pass
+            elif (error := task.exception()) is not None:  # not a post's trouble (`_attempt` keeps those)
+                log.error("post %s: sending stopped: %r", item.id, error)
+            else:
                 ended.append((item, task.result()))
             self._wake.set()
 
-        renewing = asyncio.create_task(self._renew_all(sending))
+        renewing = asyncio.create_task(self._renew_all(sending, ready, ended))
         try:
-            while True:
+            while not self._stop.is_set():
                 room = self.settings.concurrency - len(sending)
-                taken: list[ScheduledPost] = []
-                if ended or room:
-                    taken = self._exchange(ended, room)
-                    ended.clear()
-                    for item in taken:
-                        task = asyncio.create_task(self._send(item))
-                        sending[task] = item
-                        task.add_done_callback(sent)
-                    if once and room and not taken:
+                if room and not ready:
+                    ready.extend(self._exchange(ended, self.settings.concurrency))
+                    if once and not ready:
                         break  # nothing more is due: the posts in flight finish
-                if self._stop.is_set():
-                    break
+                elif any(outcome.status is not PostState.PUBLISHED for _, outcome in ended):
+                    self._exchange(ended, 0)
+                while room and ready:
+                    item = ready.popleft()
+                    task = asyncio.create_task(self._send(item))
+                    sending[task] = item
+                    task.add_done_callback(sent)
+                    room -= 1
                 if not sending:
                     await self._idle()
                     continue
-                # until a post ends or a stop; with room for more, until the next one is due
+                # until a post ends or a stop; with room left (nothing due), until one is due
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._until_due() if room > len(taken) else None):
+                    async with asyncio.timeout(self._until_due() if room else None):
                         await self._wake.wait()
-            if sending:
-                _, late = await asyncio.wait(list(sending), timeout=self.settings.grace)
-                for task in late:  # abandoned: the lease lapses, the next worker reconciles first
-                    task.cancel()
-                if late:
-                    await asyncio.wait(late)
-            if ended:
-                self._exchange(ended, 0)
         finally:
-            renewing.cancel()
+            try:
+                if ready:  # the posts taken but not started go back
+                    self.store.release(list(ready), self.clock(), self.owner)
+                    ready.clear()
+                await self._drain(sending, ended)
+            finally:
+                renewing.cancel()
         return self.report
 
+    async def _drain(
+        self, sending: dict[asyncio.Task[Outcome], ScheduledPost], ended: list[tuple[ScheduledPost, Outcome]]
+    ) -> None:
+        """The posts in flight finish within the grace period, each recorded as it ends (its
+        lease is no longer renewed); those still at work then are abandoned (the lease lapses,
+        the next worker reconciles first). A store that fails meanwhile is tried again at the end."""
+        deadline = asyncio.get_running_loop().time() + self.settings.grace
+        while sending:
+            if ended:
+                try:
+                    self._exchange(ended, 0)
+                except Exception:  # kept in `ended`: recorded below, or the error is raised there
+                    log.exception("recording the posts that ended failed; trying again")
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left):
+                    await self._wake.wait()
+        if sending:
+            for task in sending:
+                task.cancel()
+            await asyncio.wait(list(sending))  # their callbacks run: a post done just now is recorded
+        if ended:
+            self._exchange(ended, 0)
+
     def _exchange(self, ended: list[tuple[ScheduledPost, Outcome]], room: int) -> list[ScheduledPost]:
-        """Record the posts that ended and take up to `room` due ones, in one transaction."""
+        """Record the posts that ended (the list is emptied) and take up to `room` due ones, in
+        one transaction."""
         recorded, taken = self.store.finish_and_take(
             ended, self.clock(), self.owner, self.settings.lease, room
         )
         for (item, outcome), still_ours in zip(ended, recorded, strict=True):
             if still_ours:
                 self._recorded(item, outcome)
+        ended.clear()
         return taken
 
     async def _idle(self) -> None:
@@ -265,13 +303,22 @@ class Worker:
             if not self.store.renew(item.id, item.workspace, self.owner, until):
                 return
 
-    async def _renew_all(self, sending: dict[asyncio.Task[Outcome], ScheduledPost]) -> None:
-        """`_renew` for every post `run` is sending, with one task."""
+    async def _renew_all(
+        self,
+        sending: dict[asyncio.Task[Outcome], ScheduledPost],
+        ready: Iterable[ScheduledPost],
+        ended: Iterable[tuple[ScheduledPost, Outcome]],
+    ) -> None:
+        """`_renew` for every post `run` holds: being sent, waiting for a free slot, or sent
+        and waiting to be recorded with the next batch."""
         while True:
             await asyncio.sleep(self.settings.lease / 3)
             until = self.clock() + self.settings.lease
-            for item in list(sending.values()):
-                self.store.renew(item.id, item.workspace, self.owner, until)
+            for item in [*sending.values(), *ready, *(item for item, _ in ended)]:
+                try:
+                    self.store.renew(item.id, item.workspace, self.owner, until)
+                except Exception:  # one failed renewal (a locked store): the next round tries again
+                    log.exception("renewing the lease of post %s failed", item.id)
 
     def _diagnostic(self, code: str, message: str) -> dict[str, Any]:
         return self.preflight.diagnose(code, message).to_dict()
