@@ -33,7 +33,10 @@ from ._media_store import MediaStore, is_stored_media_id
 from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
 
 log = logging.getLogger("pinrules.worker")
+HOLD_READY = 1.0  # seconds a post taken in a batch may wait for a free slot before it goes back
 
+# posts taken in a batch, waiting for a free slot: (post, when taken, on the loop's clock)
+Ready = collections.deque[tuple[ScheduledPost, float]]
 # what sends one post: (post, account name, folder of its media files, owner) -> outcome
 Send = Callable[[dict[str, Any], str | None, Path, str], Awaitable[Outcome]]
 # whether a create of the post (as `Send` gets it) may already have been sent, or made its pin
@@ -113,11 +116,58 @@ class Worker:
         recorded at once (and synced). One task renews the leases of the posts taken; on a
         stop, those taken but not started go back to the store as they were."""
         sending: dict[asyncio.Task[Outcome], ScheduledPost] = {}
-        ready: collections.deque[ScheduledPost] = collections.deque()  # taken, not started yet
+        ready: Ready = collections.deque()  # taken, not started yet
         ended: list[tuple[ScheduledPost, Outcome]] = []
+        renewing = asyncio.create_task(self._renew_all(sending, ready, ended))
+        try:
+            while not self._stop.is_set():
+                room = self.settings.concurrency - len(sending)
+                if room and not ready:
+                    taken_at = asyncio.get_running_loop().time()
+                    ready.extend(
+                        (item, taken_at) for item in self._exchange(ended, self.settings.concurrency)
+                    )
+                    if once and not ready:
+                        break  # nothing more is due: the posts in flight finish
+                elif any(outcome.status is not PostState.PUBLISHED for _, outcome in ended):
+                    self._exchange(ended, 0)
+                while room and ready:
+                    self._start(ready.popleft()[0], sending, ended)
+                    room -= 1
+                held = asyncio.get_running_loop().time() - ready[0][1] if ready else 0.0
+                if held >= HOLD_READY:  # every slot busy with slow sends: let another worker have them
+                    self._give_back(ready)
+                if not sending:
+                    await self._idle()
+                    continue
+                # until a post ends or a stop; with room left (nothing due), until one is due;
+                # with posts waiting for a slot, until they have waited long enough
+                wait = self._until_due() if room else HOLD_READY - held if ready else None
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
+        finally:
+            try:
+                try:
+                    self._give_back(ready)
+                finally:
+                    await self._drain(sending, ended)
+                    self._give_back(ready)  # again, when the store failed the first time
+            finally:
+                renewing.cancel()
+        return self.report
+
+    def _start(
+        self,
+        item: ScheduledPost,
+        sending: dict[asyncio.Task[Outcome], ScheduledPost],
+        ended: list[tuple[ScheduledPost, Outcome]],
+    ) -> None:
+        """Send `item` in a task of its own; once it ends, its outcome joins `ended`."""
 
         def sent(task: asyncio.Task[Outcome]) -> None:
-            item = sending.pop(task)
+            sending.pop(task)
             if task.cancelled():  # abandoned after the grace period: the lease lapses
                 pass
             elif (error := task.exception()) is not None:  # not a post's trouble (`_attempt` keeps those)
@@ -126,39 +176,15 @@ class Worker:
                 ended.append((item, task.result()))
             self._wake.set()
 
-        renewing = asyncio.create_task(self._renew_all(sending, ready, ended))
-        try:
-            while not self._stop.is_set():
-                room = self.settings.concurrency - len(sending)
-                if room and not ready:
-                    ready.extend(self._exchange(ended, self.settings.concurrency))
-                    if once and not ready:
-                        break  # nothing more is due: the posts in flight finish
-                elif any(outcome.status is not PostState.PUBLISHED for _, outcome in ended):
-                    self._exchange(ended, 0)
-                while room and ready:
-                    item = ready.popleft()
-                    task = asyncio.create_task(self._send(item))
-                    sending[task] = item
-                    task.add_done_callback(sent)
-                    room -= 1
-                if not sending:
-                    await self._idle()
-                    continue
-                # until a post ends or a stop; with room left (nothing due), until one is due
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._until_due() if room else None):
-                        await self._wake.wait()
-        finally:
-            try:
-                if ready:  # the posts taken but not started go back
-                    self.store.release(list(ready), self.clock(), self.owner)
-                    ready.clear()
-                await self._drain(sending, ended)
-            finally:
-                renewing.cancel()
-        return self.report
+        task = asyncio.create_task(self._send(item))
+        sending[task] = item
+        task.add_done_callback(sent)
+
+    def _give_back(self, ready: Ready) -> None:
+        """The posts taken but not started go back to the store (see `ScheduleStore.release`)."""
+        if ready:
+            self.store.release([item for item, _ in ready], self.clock(), self.owner)
+            ready.clear()
 
     async def _drain(
         self, sending: dict[asyncio.Task[Outcome], ScheduledPost], ended: list[tuple[ScheduledPost, Outcome]]
@@ -239,7 +265,7 @@ class Worker:
     async def _attempt(self, item: ScheduledPost) -> Outcome:
         now = self.clock()
         too_late = now - item.due_at > self.settings.max_lateness
-        if too_late and not item.taken_over and not self._may_have_been_sent(item):
+        if too_late and not self._may_have_been_sent(item):
             allowed = self.settings.max_lateness
             late = f"it was due {now - item.due_at:,.0f} s ago; at most {allowed:g} s late is allowed"
             return Outcome(
@@ -259,16 +285,18 @@ class Worker:
         return outcome
 
     def _may_have_been_sent(self, item: ScheduledPost) -> bool:
-        """Whether the send side knows of a create of this post: a take lost in a power cut (the
-        store may commit it without a disk sync) leaves a post that was being sent looking
-        untouched, and such a post is not missed but sent, so that it is reconciled."""
+        """Whether a create of this post may have been sent: the send side's journal knows of
+        one (a take lost in a power cut, which the store may commit without a disk sync, leaves
+        a post that was being sent looking untouched), or, with no journal to ask, the post was
+        taken over from a worker that died. Such a post is not missed but sent, so that it is
+        reconciled; a post taken over that the journal shows was never sent can be missed."""
         if self.sent_before is None:
-            return False
+            return item.taken_over
         try:
             with self._local_media(item) as (post, _):  # the post as `send` would get it: its key
                 return self.sent_before(post)
-        except Exception:  # its media gone, the journal unreadable: judged by its time, as before
-            return False
+        except Exception:  # its media gone, the journal unreadable: as with no journal
+            return item.taken_over
 
     @contextlib.contextmanager
     def _local_media(self, item: ScheduledPost) -> Iterator[tuple[dict[str, Any], Path]]:
@@ -306,19 +334,26 @@ class Worker:
     async def _renew_all(
         self,
         sending: dict[asyncio.Task[Outcome], ScheduledPost],
-        ready: Iterable[ScheduledPost],
+        ready: Ready,
         ended: Iterable[tuple[ScheduledPost, Outcome]],
     ) -> None:
         """`_renew` for every post `run` holds: being sent, waiting for a free slot, or sent
-        and waiting to be recorded with the next batch."""
+        and waiting to be recorded with the next batch. A waiting post whose lease was lost
+        (another worker took it over) is not started."""
         while True:
             await asyncio.sleep(self.settings.lease / 3)
             until = self.clock() + self.settings.lease
-            for item in [*sending.values(), *ready, *(item for item, _ in ended)]:
+            lost: set[int] = set()
+            for item in [*sending.values(), *(item for item, _ in ready), *(item for item, _ in ended)]:
                 try:
-                    self.store.renew(item.id, item.workspace, self.owner, until)
+                    if not self.store.renew(item.id, item.workspace, self.owner, until):
+                        lost.add(id(item))
                 except Exception:  # one failed renewal (a locked store): the next round tries again
                     log.exception("renewing the lease of post %s failed", item.id)
+            if lost:
+                kept = [(item, at) for item, at in ready if id(item) not in lost]
+                ready.clear()
+                ready.extend(kept)
 
     def _diagnostic(self, code: str, message: str) -> dict[str, Any]:
         return self.preflight.diagnose(code, message).to_dict()

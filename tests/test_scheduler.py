@@ -736,6 +736,14 @@ def _status(backend: Backend, post_id: str) -> str:
     return str(item.status)
 
 
+async def _until(condition: Any, timeout: float = 10.0) -> None:
+    """Wait (polling) until `condition()` holds: timings that do not depend on the machine's load."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.01)
+
+
 def _stopped_as_it_sends(backend: Backend, grace: float) -> Worker:
     """A worker that gets a SIGTERM as its send begins, the send done exactly as grace ends."""
     workers: list[Worker] = []
@@ -890,3 +898,93 @@ class TestWorkerStopsAndFaults:
 
         assert asyncio.run(go()) is None
         assert _status(backend, "b") == "published"
+
+    def test_a_failed_give_back_still_lets_the_posts_in_flight_finish(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On a stop, giving back the posts not started fails (a locked store): the posts being
+        sent still finish and are recorded, then the error is raised."""
+        for n in range(4):
+            backend.schedule.add(_item(f"p{n}", START + n))
+
+        def locked(*args: Any) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(backend.schedule, "release", locked)
+        send = _send_after({"p0": 0.02, "p1": 0.4, "p2": 0.4})
+        worker = _bare_worker(backend, send, Clock(START + 10), concurrency=2)
+
+        async def go() -> None:
+            running = asyncio.create_task(worker.run())
+            await asyncio.sleep(0.15)  # p1 and p2 being sent, p3 waiting for a slot
+            worker.stop()
+            with pytest.raises(sqlite3.OperationalError):
+                await running
+
+        asyncio.run(go())
+        assert [_status(backend, f"p{n}") for n in range(3)] == ["published"] * 3
+
+    def test_a_post_waiting_for_a_slot_goes_back_for_another_worker(self, backend: Backend) -> None:
+        """Every slot busy with a slow send: a post taken in the batch waits at most HOLD_READY
+        seconds, then goes back, and an idle worker can take it."""
+        for n, name in enumerate(("s0", "f1", "s2", "x3")):
+            backend.schedule.add(_item(name, time.time() - 10 + n))
+        send = _send_after({"s0": 3.0, "s2": 3.0})
+        worker = _bare_worker(backend, send, time.time, concurrency=2)
+
+        async def go() -> tuple[str | None, str | None]:
+            running = asyncio.create_task(worker.run(once=True))
+            await _until(lambda: _status(backend, "x3") == "sending")  # taken, waiting for a slot
+            early = backend.schedule.take(time.time(), "other", 30)
+            await _until(lambda: _status(backend, "x3") == "scheduled")  # given back
+            late = backend.schedule.take(time.time(), "other", 30)
+            await running
+            return (early.id if early else None), (late.id if late else None)
+
+        assert asyncio.run(go()) == (None, "x3")
+
+    def test_a_waiting_post_whose_lease_was_lost_is_not_started(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A post waiting for a slot whose lease cannot be renewed (another worker has it) is
+        dropped, not sent."""
+        for n, name in enumerate(("s0", "f1", "w2", "x3")):
+            backend.schedule.add(_item(name, time.time() - 10 + n))
+        real = backend.schedule.renew
+        monkeypatch.setattr(  # x3's renewals find it no longer ours
+            backend.schedule, "renew", lambda post_id, *a: post_id != "x3" and real(post_id, *a)
+        )
+        sent: list[str] = []
+        send = _send_after({"s0": 3.0, "w2": 3.0}, sent)
+        worker = _bare_worker(backend, send, time.time, concurrency=2, lease=0.3)
+
+        async def go() -> list[ScheduledPost]:
+            running = asyncio.create_task(worker.run(once=True))  # x3 waits for a slot
+            await _until(lambda: _status(backend, "x3") == "sending")
+            other: list[ScheduledPost] = []
+
+            def taken_by_other() -> bool:  # once its lease lapses (never renewed)
+                other.extend(backend.schedule.finish_and_take((), time.time(), "other", 30, 1).taken)
+                return bool(other)
+
+            await _until(taken_by_other)
+            await running
+            return other
+
+        other = asyncio.run(go())
+        assert ([i.id for i in other], sent) == (["x3"], ["s0", "f1", "w2"])
+
+    @pytest.mark.parametrize(("journal", "expected"), [("never sent", "missed"), ("none", "published")])
+    def test_a_post_taken_over_too_late_is_missed_when_never_sent(
+        self, backend: Backend, journal: str, expected: str
+    ) -> None:
+        """A post taken over from a dead worker, past the lateness allowed: missed when the
+        journal shows no create was sent; without a journal to ask, sent (to be reconciled)."""
+        backend.schedule.add(_item("a", START))
+        backend.schedule.take(START, "dead", 30)
+        sent: list[str] = []
+        never: Any = lambda post: False  # noqa: E731
+        worker = Worker(backend.schedule, backend.media, _send_after({}, sent), clock=Clock(START + 5 * 3600),
+                        owner="me", sent_before=never if journal == "never sent" else None)  # fmt: skip
+        asyncio.run(worker.run(once=True))
+        assert (_status(backend, "a"), sent) == (expected, [] if expected == "missed" else ["a"])
