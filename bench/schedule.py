@@ -72,7 +72,7 @@ OFFERED = 3_000  # 30 s at 100 a second
 LEAD = 6.0  # seconds between scheduling a post and its due time: above the worker's poll interval
 POSTGRES_POSTS = POSTS
 THROUGHPUT_GOAL = 0.8
-ROUNDS = 3
+ROUNDS = 5
 LATENESS_GOAL = 2.0
 
 Row = tuple[str, float, str, bool]
