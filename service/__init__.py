@@ -16,13 +16,14 @@ TYPE_CHECKING = False  # mypy reads this as True; importing typing would cost st
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._app import AccessLogger, Service, ServiceSettings, make_app
+    from ._app import AccessLogger, LogFormatter, Service, ServiceSettings, make_app
     from ._openapi import openapi
     from ._store import ApiKey, PendingConnection, ServiceStore
     from ._store_backends import PostgresServiceStore, SqliteServiceStore, open_service_store
 
 _HOMES = {
     "AccessLogger": "_app",
+    "LogFormatter": "_app",
     "Service": "_app",
     "ServiceSettings": "_app",
     "make_app": "_app",
@@ -38,6 +39,7 @@ _HOMES = {
 __all__ = [
     "AccessLogger",
     "ApiKey",
+    "LogFormatter",
     "PendingConnection",
     "PostgresServiceStore",
     "Service",

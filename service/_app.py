@@ -185,6 +185,22 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
+class LogFormatter(logging.Formatter):
+    """`time name level message`, the time text made once a second: the access log writes a line
+    per request, and strftime was a fifth of that line's cost."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(name)s %(levelname)s %(message)s")
+        self._second = -1
+        self._text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._second, self._text = second, time.strftime(self.default_time_format, self.converter(second))
+        return f"{self._text},{int(record.msecs):03d}"
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

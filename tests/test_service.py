@@ -8,10 +8,9 @@ import base64
 import io
 import json
 import logging
+import re
 import select
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,8 +21,7 @@ import aiohttp
 import pytest
 
 from pinrules import pinterest
-from service._cli import LogFormatter
-from service._problems import new_request_id
+from service import LogFormatter
 
 from .helpers import BOARD, RunningService, Sandbox, running_service
 from .media import image, video
@@ -472,16 +470,10 @@ class TestLogLines:
             record.created, record.msecs = created, (created - int(created)) * 1000
             assert ours.format(record) == stock.format(record)
 
-    def test_request_ids_differ_across_requests_and_processes(self) -> None:
-        """Request ids are unique in a process (a counter) and across processes (a random part)."""
-        here = {new_request_id() for _ in range(1000)}
-        code = "from service._problems import new_request_id as n; print(n(), n())"
-        others = [
-            subprocess.run(
-                [sys.executable, "-c", code], capture_output=True, text=True, check=True
-            ).stdout.split()
-            for _ in range(2)
-        ]
-        assert len(here) == 1000
-        assert len(here | set(others[0]) | set(others[1])) == 1004
-        assert all(rid.startswith("req_") and len(rid) == 20 for rid in here)
+    def test_request_ids_are_unique_and_quotable(self, service: RunningService) -> None:
+        """Every answer has its own request id, `req_` and 16 hex digits (a random part per
+        process, then a counter: two processes at once are checked in test_service_scaling)."""
+        ids = [call(service, "GET", "/v1/posts")[1]["X-Request-Id"] for _ in range(30)]
+        ids.append(call(service, "GET", "/v1/nothing-here")[2]["requestId"])
+        assert len(set(ids)) == 31
+        assert all(re.fullmatch(r"req_[0-9a-f]{16}", rid) for rid in ids), ids

@@ -109,9 +109,15 @@ def test_two_serve_processes_share_one_postgresql_database(postgres_url: str, sa
 
         async def scenario() -> None:
             async with aiohttp.ClientSession() as session:
-                # the key made once is known to both
-                for base in (first, second):
-                    assert (await _call(session, "GET", f"{base}/v1/posts", key))[0] == 200
+                # the key made once is known to both; each process names its answers apart
+                ids = []
+                for base in (first, second, first, second):
+                    async with session.get(
+                        f"{base}/v1/posts", headers={"Authorization": f"Bearer {key}"}
+                    ) as answer:
+                        assert answer.status == 200
+                        ids.append(answer.headers["X-Request-Id"])
+                assert (len(set(ids)), len({rid[:12] for rid in ids})) == (4, 2), ids
 
                 # an OAuth connection started on the first completes at the second's callback
                 status, started = await _call(
