@@ -93,9 +93,14 @@ class Senders:
 
     def sent_before(self, post: dict[str, Any]) -> bool:
         """Whether the publish journal knows that a create of `post` may have been sent (or that
-        its pin exists): publishing it again reconciles, or answers from the journal."""
+        its pin exists), or that another run holds a live claim on it (it may send the create
+        any moment): publishing it again reconciles, waits for that run, or answers from the
+        journal."""
         entry = self.journal.get(post_key(post))
-        return entry is not None and (entry.state in MAY_EXIST or entry.state is JournalState.PUBLISHED)
+        if entry is None:
+            return False
+        may_exist = entry.state in MAY_EXIST or entry.state is JournalState.PUBLISHED
+        return may_exist or entry.held(self.journal.now())
 
     async def close(self) -> None:
         for publisher, _ in self._publishers.values():

@@ -33,7 +33,6 @@ from ._media_store import MediaStore, is_stored_media_id
 from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
 
 log = logging.getLogger("pinrules.worker")
-HOLD_READY = 1.0  # seconds a post taken in a batch may wait for a free slot before it goes back
 
 # posts taken in a batch, waiting for a free slot: (post, when taken, on the loop's clock)
 Ready = collections.deque[tuple[ScheduledPost, float]]
@@ -53,6 +52,7 @@ class WorkerSettings:
     retry_cap: float = 1800.0
     max_attempts: int = 8
     grace: float = 30.0  # on SIGINT/SIGTERM, how long posts in flight may still take
+    hold: float = 1.0  # how long a post taken in a batch may wait for a free slot before it goes back
 
 
 @dataclass
@@ -100,6 +100,7 @@ class Worker:
         self._rng = rng or random.Random()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()  # for `run`: a post ended, or a stop
+        self._started: dict[asyncio.Task[Outcome], float] = {}  # `run`'s sends: when each began
         self.report = WorkerReport()
 
     def stop(self) -> None:
@@ -123,10 +124,12 @@ class Worker:
             while not self._stop.is_set():
                 room = self.settings.concurrency - len(sending)
                 if room and not ready:
-                    taken_at = asyncio.get_running_loop().time()
-                    ready.extend(
-                        (item, taken_at) for item in self._exchange(ended, self.settings.concurrency)
-                    )
+                    now = asyncio.get_running_loop().time()
+                    # a batch while the posts in flight are quick (a slot frees up soon); with a
+                    # slow one among them (an upload), only what can start now
+                    quick = all(now - started < self.settings.hold for started in self._started.values())
+                    batch = self.settings.concurrency if quick else room
+                    ready.extend((item, now) for item in self._exchange(ended, batch))
                     if once and not ready:
                         break  # nothing more is due: the posts in flight finish
                 elif any(outcome.status is not PostState.PUBLISHED for _, outcome in ended):
@@ -135,14 +138,16 @@ class Worker:
                     self._start(ready.popleft()[0], sending, ended)
                     room -= 1
                 held = asyncio.get_running_loop().time() - ready[0][1] if ready else 0.0
-                if held >= HOLD_READY:  # every slot busy with slow sends: let another worker have them
+                if (
+                    held >= self.settings.hold
+                ):  # every slot busy with slow sends: let another worker have them
                     self._give_back(ready)
                 if not sending:
                     await self._idle()
                     continue
                 # until a post ends or a stop; with room left (nothing due), until one is due;
                 # with posts waiting for a slot, until they have waited long enough
-                wait = self._until_due() if room else HOLD_READY - held if ready else None
+                wait = self._until_due() if room else self.settings.hold - held if ready else None
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wait):
@@ -151,9 +156,10 @@ class Worker:
             try:
                 try:
                     self._give_back(ready)
-                finally:
-                    await self._drain(sending, ended)
-                    self._give_back(ready)  # again, when the store failed the first time
+                except Exception:  # tried again once the posts in flight are done
+                    log.exception("giving back %d posts taken but not started failed", len(ready))
+                await self._drain(sending, ended)
+                self._give_back(ready)
             finally:
                 renewing.cancel()
         return self.report
@@ -168,6 +174,7 @@ class Worker:
 
         def sent(task: asyncio.Task[Outcome]) -> None:
             sending.pop(task)
+            self._started.pop(task, None)
             if task.cancelled():  # abandoned after the grace period: the lease lapses
                 pass
             elif (error := task.exception()) is not None:  # not a post's trouble (`_attempt` keeps those)
@@ -178,6 +185,7 @@ class Worker:
 
         task = asyncio.create_task(self._send(item))
         sending[task] = item
+        self._started[task] = asyncio.get_running_loop().time()
         task.add_done_callback(sent)
 
     def _give_back(self, ready: Ready) -> None:

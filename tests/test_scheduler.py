@@ -34,6 +34,7 @@ from publisher import (
     WorkerSettings,
     migrate,
     open_backend,
+    post_key,
     publish,
     schedule,
 )
@@ -925,8 +926,8 @@ class TestWorkerStopsAndFaults:
         assert [_status(backend, f"p{n}") for n in range(3)] == ["published"] * 3
 
     def test_a_post_waiting_for_a_slot_goes_back_for_another_worker(self, backend: Backend) -> None:
-        """Every slot busy with a slow send: a post taken in the batch waits at most HOLD_READY
-        seconds, then goes back, and an idle worker can take it."""
+        """Every slot busy with a slow send: a post taken in the batch waits at most `hold`
+        seconds (1 s by default), then goes back, and an idle worker can take it."""
         for n, name in enumerate(("s0", "f1", "s2", "x3")):
             backend.schedule.add(_item(name, time.time() - 10 + n))
         send = _send_after({"s0": 3.0, "s2": 3.0})
@@ -988,3 +989,70 @@ class TestWorkerStopsAndFaults:
                         owner="me", sent_before=never if journal == "never sent" else None)  # fmt: skip
         asyncio.run(worker.run(once=True))
         assert (_status(backend, "a"), sent) == (expected, [] if expected == "missed" else ["a"])
+
+    def test_a_post_another_worker_holds_a_live_claim_on_is_not_missed(self, backend: Backend) -> None:
+        """Worker A took a post in time and is uploading it (its journal claim is live) when its
+        store lease lapses; B takes the post over past the lateness allowed. B must not record it
+        missed (A may create it any moment): B goes on to send, and the journal (A's claim) decides."""
+        backend.schedule.add(_item("a", START))
+        taken = backend.schedule.take(START + 3590, "A", 30)
+        assert taken is not None
+        key = post_key(taken.post)
+        assert backend.journal.claim(key, "h", "A").claimed  # A is uploading
+        senders = Senders(preflight=PREFLIGHT, options=PublishOptions(), journal=backend.journal,
+                          accounts=None, app=None)  # fmt: skip
+        sent: list[str] = []
+        b = Worker(backend.schedule, backend.media, _send_after({}, sent), clock=Clock(START + 3700),
+                   owner="B", sent_before=senders.sent_before)  # fmt: skip
+        asyncio.run(b.run(once=True))
+        assert (_status(backend, "a") != "missed", sent) == (True, ["a"])
+
+    def test_slow_sends_in_every_slot_take_only_what_can_start(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """While the posts in flight are slow (uploads), a freed slot takes one post, not a batch
+        that would wait and go back: nothing is given back, every post is taken once."""
+        for n in range(4):
+            backend.schedule.add(_item(f"p{n}", time.time() - 10 + n))
+        released: list[str] = []
+        real = backend.schedule.release
+
+        def counting(taken: Any, *args: Any) -> None:
+            released.extend(item.id for item in taken)
+            real(taken, *args)
+
+        monkeypatch.setattr(backend.schedule, "release", counting)
+        send = _send_after({"p0": 1.0, "p1": 0.4, "p2": 1.0})  # p1's slot frees while p0 uploads
+        worker = _bare_worker(backend, send, time.time, concurrency=2, hold=0.2)
+        assert asyncio.run(worker.run(once=True)).counts == {"published": 4}
+        assert released == []
+        assert [backend.schedule.get(f"p{n}").attempts for n in range(4)] == [1] * 4  # type: ignore[union-attr]
+
+    def test_a_give_back_that_works_the_second_time_is_no_error(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On a stop the give-back fails once (a locked store) and works after the posts in
+        flight are done: the run ends without an error, every post where it belongs."""
+        for n in range(4):
+            backend.schedule.add(_item(f"p{n}", START + n))
+        real, calls = backend.schedule.release, []
+
+        def once_locked(*args: Any) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise sqlite3.OperationalError("database is locked")
+            real(*args)
+
+        monkeypatch.setattr(backend.schedule, "release", once_locked)
+        worker = _bare_worker(
+            backend, _send_after({"p0": 0.02, "p1": 0.4, "p2": 0.4}), Clock(START + 10), concurrency=2
+        )
+
+        async def go() -> None:
+            running = asyncio.create_task(worker.run())
+            await _until(lambda: _status(backend, "p3") == "sending")  # p3 waits for a slot
+            worker.stop()
+            await running
+
+        asyncio.run(go())
+        assert [_status(backend, f"p{n}") for n in range(4)] == ["published"] * 3 + ["scheduled"]
