@@ -127,7 +127,7 @@ class Worker:
                     now = asyncio.get_running_loop().time()
                     # a batch while the posts in flight are quick (a slot frees up soon); with a
                     # slow one among them (an upload), only what can start now
-                    quick = all(now - started < self.settings.hold for started in self._started.values())
+                    quick = all(now - began < self.settings.hold for began in self._started.values())
                     batch = self.settings.concurrency if quick else room
                     ready.extend((item, now) for item in self._exchange(ended, batch))
                     if once and not ready:
@@ -138,10 +138,8 @@ class Worker:
                     self._start(ready.popleft()[0], sending, ended)
                     room -= 1
                 held = asyncio.get_running_loop().time() - ready[0][1] if ready else 0.0
-                if (
-                    held >= self.settings.hold
-                ):  # every slot busy with slow sends: let another worker have them
-                    self._give_back(ready)
+                if held >= self.settings.hold:
+                    self._give_back(ready)  # every slot busy with slow sends: for another worker
                 if not sending:
                     await self._idle()
                     continue
