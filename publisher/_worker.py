@@ -195,9 +195,9 @@ class Worker:
     async def _drain(
         self, sending: dict[asyncio.Task[Outcome], ScheduledPost], ended: list[tuple[ScheduledPost, Outcome]]
     ) -> None:
-        """The posts in flight finish within the grace period, each recorded as it ends (its
-        lease is no longer renewed); those still at work then are abandoned (the lease lapses,
-        the next worker reconciles first). A store that fails meanwhile is tried again at the end."""
+        """The posts in flight finish within the grace period, each recorded as it ends; those
+        still at work then are abandoned (the lease lapses, the next worker reconciles first). A
+        store that fails meanwhile is tried again at the end."""
         deadline = asyncio.get_running_loop().time() + self.settings.grace
         while sending:
             if ended:
