@@ -482,9 +482,13 @@ def _env(sandbox: Sandbox) -> dict[str, str]:
     return {**os.environ, "PINTEREST_API_BASE": sandbox.api, "PINTEREST_ACCESS_TOKEN": TOKEN}
 
 
+def _worker_process_command(database: str) -> list[str]:
+    return [sys.executable, "-m", "pinrules", "worker", "--database", database, "--allow-private-network",
+            "--poll-interval", "0.1"]  # fmt: skip
+
+
 def _worker_process(sandbox: Sandbox, database: str, *args: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "pinrules", "worker", "--database", database, "--allow-private-network",
-               "--poll-interval", "0.1", *args]  # fmt: skip
+    command = [*_worker_process_command(database), *args]
     return subprocess.Popen(
         command, env=_env(sandbox), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -590,6 +594,26 @@ class TestProcesses:
         out, err = worker.communicate(timeout=30)
         assert (worker.returncode, out) == (0, "worker: 1 published\n"), err
         assert _statuses(database) == {"a": "published"}
+
+    def test_sigterm_gives_back_a_post_taken_but_not_started(self, sandbox: Sandbox, database: str) -> None:
+        """A real worker with a post waiting for a slot (taken in a batch while a slow create
+        holds the other slot) gets SIGTERM: the posts being sent finish, the waiting one goes
+        back untouched, and the next run sends it, once."""
+        due = time.time() + 3
+        _schedule_files(sandbox, database, [_post(sandbox, name, due) for name in "abcd"])
+        for seconds in (2.5, 0.3, 2.5, 2.5):  # one slot slow, one quick: c and d are taken together
+            sandbox.state.faults.add("POST /v5/pins", Fault("slow", seconds=seconds))
+        worker = _worker_process(sandbox, database, "--concurrency", "2")
+        _wait(lambda: sandbox.state.hits["POST /v5/pins"] == 3)  # c is being sent, d waits
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+        assert (worker.returncode, out) == (0, "worker: 3 published\n"), err
+        assert _statuses(database) == {"a": "published", "b": "published", "c": "published", "d": "scheduled"}
+        again = subprocess.run([*_worker_process_command(database), "--once"], env=_env(sandbox),
+                               capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        assert (again.returncode, again.stdout) == (0, "worker: 1 published\n"), again.stderr
+        titles = sorted(pin["title"] for pin in sandbox.state.pins.values())
+        assert titles == ["Post a", "Post b", "Post c", "Post d"]
 
 
 class TestCommands:
