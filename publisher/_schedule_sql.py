@@ -111,9 +111,8 @@ class SqlScheduleStore:
     def _one(
         self, sql: Executor, where: str, parameters: Sequence[Any], lock: bool = False, skip: bool = False
     ) -> ScheduledPost | None:
-        suffix = (self.dialect.skip_locked if skip else self.dialect.row_lock) if lock else ""
-        row = sql.execute(f"SELECT {COLUMNS} FROM scheduled_posts {where}{suffix}", parameters).fetchone()
-        return _row(row) if row else None
+        rows = self._rows(sql, where, parameters, lock, skip)
+        return _row(rows[0]) if rows else None
 
     def _rows(
         self, sql: Executor, where: str, parameters: Sequence[Any], lock: bool = False, skip: bool = False
@@ -205,10 +204,7 @@ class SqlScheduleStore:
                 f"UPDATE scheduled_posts SET {assignments}, updated_at = ? WHERE workspace = ? AND id = ?",
                 (*parameters, time.time(), workspace, post_id),
             )
-            changed = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
-            assert changed is not None
-            self.dialect.changed(sql, changed)
-        return changed
+            return self._read_back(sql, workspace, post_id)
 
     def cancel(self, post_id: str, workspace: str = DEFAULT_WORKSPACE) -> ScheduledPost:
         return self._change(post_id, workspace, CANCELLABLE, "only a post waiting to go out can be cancelled",
@@ -298,9 +294,7 @@ class SqlScheduleStore:
                     (now, now, item.workspace, item.id, owner),
                 )
                 if self.dialect.watches:
-                    released = self._one(sql, "WHERE workspace = ? AND id = ?", (item.workspace, item.id))
-                    assert released is not None
-                    self.dialect.changed(sql, released)
+                    self._read_back(sql, item.workspace, item.id)
 
     def renew(self, post_id: str, workspace: str, owner: str, until: float) -> bool:
         with self.dialect.transaction(durable=False) as sql:  # lost: a takeover a little early
@@ -331,10 +325,15 @@ class SqlScheduleStore:
         if cursor.rowcount != 1:
             return False
         if self.dialect.watches:
-            finished = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
-            assert finished is not None
-            self.dialect.changed(sql, finished)
+            self._read_back(sql, workspace, post_id)
         return True
+
+    def _read_back(self, sql: Executor, workspace: str, post_id: str) -> ScheduledPost:
+        """The post as the transaction changed it, told to the dialect (`Dialect.changed`)."""
+        changed = self._one(sql, "WHERE workspace = ? AND id = ?", (workspace, post_id))
+        assert changed is not None
+        self.dialect.changed(sql, changed)
+        return changed
 
     def next_due(self) -> float | None:
         with self.dialect.transaction() as sql:
