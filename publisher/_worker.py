@@ -36,6 +36,8 @@ log = logging.getLogger("pinrules.worker")
 
 # posts taken in a batch, waiting for a free slot: (post, when taken, on the loop's clock)
 Ready = collections.deque[tuple[ScheduledPost, float]]
+# `run`'s posts being sent, by their task: (post, when its send began, on the loop's clock)
+Sending = dict[asyncio.Task[Outcome], tuple[ScheduledPost, float]]
 # what sends one post: (post, account name, folder of its media files, owner) -> outcome
 Send = Callable[[dict[str, Any], str | None, Path, str], Awaitable[Outcome]]
 # whether a create of the post (as `Send` gets it) may already have been sent, or made its pin
@@ -100,7 +102,6 @@ class Worker:
         self._rng = rng or random.Random()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()  # for `run`: a post ended, or a stop
-        self._started: dict[asyncio.Task[Outcome], float] = {}  # `run`'s sends: when each began
         self.report = WorkerReport()
 
     def stop(self) -> None:
@@ -116,7 +117,7 @@ class Worker:
         one store transaction: one commit per batch instead of two per post. A failure is
         recorded at once (and synced). One task renews the leases of the posts taken; on a
         stop, those taken but not started go back to the store as they were."""
-        sending: dict[asyncio.Task[Outcome], ScheduledPost] = {}
+        sending: Sending = {}
         ready: Ready = collections.deque()  # taken, not started yet
         ended: list[tuple[ScheduledPost, Outcome]] = []
         renewing = asyncio.create_task(self._renew_all(sending, ready, ended))
@@ -127,7 +128,7 @@ class Worker:
                     now = asyncio.get_running_loop().time()
                     # a batch while the posts in flight are quick (a slot frees up soon); with a
                     # slow one among them (an upload), only what can start now
-                    quick = all(now - began < self.settings.hold for began in self._started.values())
+                    quick = all(now - began < self.settings.hold for _, began in sending.values())
                     batch = self.settings.concurrency if quick else room
                     ready.extend((item, now) for item in self._exchange(ended, batch))
                     if once and not ready:
@@ -163,16 +164,12 @@ class Worker:
         return self.report
 
     def _start(
-        self,
-        item: ScheduledPost,
-        sending: dict[asyncio.Task[Outcome], ScheduledPost],
-        ended: list[tuple[ScheduledPost, Outcome]],
+        self, item: ScheduledPost, sending: Sending, ended: list[tuple[ScheduledPost, Outcome]]
     ) -> None:
         """Send `item` in a task of its own; once it ends, its outcome joins `ended`."""
 
         def sent(task: asyncio.Task[Outcome]) -> None:
             sending.pop(task)
-            self._started.pop(task, None)
             if task.cancelled():  # abandoned after the grace period: the lease lapses
                 pass
             elif (error := task.exception()) is not None:  # not a post's trouble (`_attempt` keeps those)
@@ -182,8 +179,7 @@ class Worker:
             self._wake.set()
 
         task = asyncio.create_task(self._send(item))
-        sending[task] = item
-        self._started[task] = asyncio.get_running_loop().time()
+        sending[task] = (item, asyncio.get_running_loop().time())
         task.add_done_callback(sent)
 
     def _give_back(self, ready: Ready) -> None:
@@ -192,9 +188,7 @@ class Worker:
             self.store.release([item for item, _ in ready], self.clock(), self.owner)
             ready.clear()
 
-    async def _drain(
-        self, sending: dict[asyncio.Task[Outcome], ScheduledPost], ended: list[tuple[ScheduledPost, Outcome]]
-    ) -> None:
+    async def _drain(self, sending: Sending, ended: list[tuple[ScheduledPost, Outcome]]) -> None:
         """The posts in flight finish within the grace period, each recorded as it ends; those
         still at work then are abandoned (the lease lapses, the next worker reconciles first). A
         store that fails meanwhile is tried again at the end."""
@@ -339,7 +333,7 @@ class Worker:
 
     async def _renew_all(
         self,
-        sending: dict[asyncio.Task[Outcome], ScheduledPost],
+        sending: Sending,
         ready: Ready,
         ended: Iterable[tuple[ScheduledPost, Outcome]],
     ) -> None:
@@ -350,7 +344,7 @@ class Worker:
             await asyncio.sleep(self.settings.lease / 3)
             until = self.clock() + self.settings.lease
             lost: set[int] = set()
-            for item in [*sending.values(), *(item for item, _ in ready), *(item for item, _ in ended)]:
+            for item, _ in [*sending.values(), *ready, *ended]:
                 try:
                     if not self.store.renew(item.id, item.workspace, self.owner, until):
                         lost.add(id(item))
