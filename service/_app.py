@@ -213,11 +213,9 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         if request.path.startswith("/v1/") and not _is_public(request):
             request[WORKSPACE] = _authenticate(request)
-            key = request.headers.get("Idempotency-Key")
-            if key is not None and request.method == "POST":
-                response = await _idempotent(request, handler, key)
-            else:
-                response = await handler(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and request.method == "POST" and WORKSPACE in request:
+            response = await _idempotent(request, handler, key)
         else:
             response = await handler(request)
     except Problem as problem:
