@@ -10,8 +10,8 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ._diagnostic import Diagnostic
 from ._errors import UsageError
@@ -42,8 +42,7 @@ def write_baseline(path: str, diagnostics: Iterable[Diagnostic]) -> int:
     return len(entries)
 
 
-@dataclass
-class BaselineOutcome:
+class BaselineOutcome(NamedTuple):
     new: list[Diagnostic]
     gone: list[Key]  # baseline entries that no longer occur
 

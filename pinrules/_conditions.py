@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ._formats import is_digits, is_http_url, is_rfc3339, is_upload_id
@@ -98,26 +97,45 @@ def types_match_key(key: str, value: object, types: dict[str, tuple[str, ...]]) 
     return expected is None or has_any_type(value, expected)
 
 
-@dataclass(frozen=True)
+# Plain classes, not dataclasses: the lint path does not import dataclasses (9 ms of start-up).
 class Leaf:
-    path: Path
-    operator: str
-    argument: Any
+    __slots__ = ("argument", "operator", "path")
+
+    def __init__(self, path: Path, operator: str, argument: Any) -> None:
+        self.path, self.operator, self.argument = path, operator, argument
+
+    def __repr__(self) -> str:
+        return f"Leaf({self.path!r}, {self.operator!r}, {self.argument!r})"
 
 
-@dataclass(frozen=True)
 class AllOf:
-    items: tuple[Condition, ...]
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Condition, ...]) -> None:
+        self.items = items
+
+    def __repr__(self) -> str:
+        return f"AllOf({self.items!r})"
 
 
-@dataclass(frozen=True)
 class AnyOf:
-    items: tuple[Condition, ...]
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Condition, ...]) -> None:
+        self.items = items
+
+    def __repr__(self) -> str:
+        return f"AnyOf({self.items!r})"
 
 
-@dataclass(frozen=True)
 class Not:
-    item: Condition
+    __slots__ = ("item",)
+
+    def __init__(self, item: Condition) -> None:
+        self.item = item
+
+    def __repr__(self) -> str:
+        return f"Not({self.item!r})"
 
 
 Condition = Leaf | AllOf | AnyOf | Not

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import PinrulesError
@@ -66,15 +65,17 @@ class UnreadableFile(PinrulesError):
         self.message = message
 
 
-@dataclass
 class Document:
     """A parsed file. Positions are worked out on first use only: clean files never need them."""
 
-    name: str
-    text: str
-    format: Format
-    value: Any
-    _offsets: dict[tuple[str | int, ...], tuple[int, int]] | None = field(default=None, repr=False)
+    __slots__ = ("_offsets", "format", "name", "text", "value")
+
+    def __init__(self, name: str, text: str, format: Format, value: Any) -> None:
+        self.name, self.text, self.format, self.value = name, text, format, value
+        self._offsets: dict[tuple[str | int, ...], tuple[int, int]] | None = None
+
+    def __repr__(self) -> str:
+        return f"Document(name={self.name!r}, format={self.format!r}, value={self.value!r})"
 
     def position(self, pointer: tuple[str | int, ...]) -> tuple[int, int]:
         """Line and column of the value at `pointer`, or of its nearest existing parent."""

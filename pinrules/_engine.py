@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def _with_severity(rule: Rule, severity: str | None) -> Rule:
-    return rule if severity is None else replace(rule, severity=Severity(severity))
+    return rule if severity is None else rule.with_severity(Severity(severity))
 
 
 class Preflight:

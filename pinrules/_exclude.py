@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from fnmatch import translate
 from functools import cached_property
 from pathlib import Path
@@ -86,16 +85,29 @@ def _one_regex(patterns: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
 
 
-@dataclass
 class Exclusion:
     """Globs by name and by path, plus files excluded by their exact path (pinrules' own files:
     the accounts file, baselines, rule folders)."""
 
-    names: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
-    paths: list[str] = field(default_factory=list)  # absolute path globs
-    exact: set[str] = field(default_factory=set)  # absolute paths
-    force: bool = False  # apply to files named on the command line too
-    respect_gitignore: bool = True
+    def __init__(
+        self,
+        names: list[str] | None = None,
+        paths: list[str] | None = None,
+        exact: set[str] | None = None,
+        force: bool = False,
+        respect_gitignore: bool = True,
+    ) -> None:
+        self.names = names if names is not None else list(DEFAULT_EXCLUDE)
+        self.paths = paths if paths is not None else []  # absolute path globs
+        self.exact = exact if exact is not None else set()  # absolute paths
+        self.force = force  # apply to files named on the command line too
+        self.respect_gitignore = respect_gitignore
+
+    def __repr__(self) -> str:
+        return (
+            f"Exclusion(names={self.names!r}, paths={self.paths!r}, exact={self.exact!r}, "
+            f"force={self.force!r}, respect_gitignore={self.respect_gitignore!r})"
+        )
 
     # compiled at the first folder walked or forced check (a few ms: one file named on the
     # command line never needs them)
@@ -142,12 +154,14 @@ class Exclusion:
         return False
 
 
-@dataclass
 class Ignored:
     """What git ignores under the folders searched: files, and whole folders (absolute paths)."""
 
-    files: set[str] = field(default_factory=set)
-    folders: set[str] = field(default_factory=set)
+    __slots__ = ("files", "folders")
+
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.folders: set[str] = set()
 
     def __contains__(self, path: str) -> bool:
         return path in self.files or path in self.folders

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ._sniff import SNIFF_BYTES, sniff
 
 
-@dataclass(frozen=True)
-class FileFacts:
+class FileFacts(NamedTuple):
     """What was found at a path: `problem` when it cannot be used, else size and type."""
 
     path: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._diagnostic import Diagnostic, make_diagnostic
 from ._documents import Document, Format, ParseError, UnreadableFile, read_document, read_post_bytes
@@ -37,10 +36,24 @@ UNKNOWN_SUPPRESSION = "post.suppression.unknown_code"
 POST_SCHEMA = re.compile(r"(?:^|/)post\.schema\.json\Z")  # a $schema naming the post schema
 
 
-@dataclass
 class LintResult:
-    files: int = 0
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """What a lint run found: how many files it read, and their diagnostics."""
+
+    __slots__ = ("diagnostics", "files")
+
+    def __init__(self, files: int = 0, diagnostics: list[Diagnostic] | None = None) -> None:
+        self.files = files
+        self.diagnostics: list[Diagnostic] = diagnostics if diagnostics is not None else []
+
+    def __repr__(self) -> str:
+        return f"LintResult(files={self.files!r}, diagnostics={self.diagnostics!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LintResult):
+            return NotImplemented
+        return (self.files, self.diagnostics) == (other.files, other.diagnostics)
+
+    __hash__ = None  # type: ignore[assignment]  # it changes as a run goes on
 
 
 def find_post_files(paths: Iterable[str], exclusion: Exclusion | None = None) -> list[str]:
@@ -66,8 +79,7 @@ def find_post_files(paths: Iterable[str], exclusion: Exclusion | None = None) ->
     return found if len(paths) == 1 else list(dict.fromkeys(found))  # a file named twice: linted once
 
 
-@dataclass(frozen=True)
-class FileProblem:
+class FileProblem(NamedTuple):
     """Why a post file cannot be used: its code, message and place."""
 
     file: str
@@ -111,12 +123,13 @@ def account_for(post: Any, accounts: dict[str, dict[str, Any]]) -> dict[str, Any
     return accounts.get(account_id) if isinstance(account_id, str) else None
 
 
-@dataclass
 class _Silenced:
     """What is left out of one file's diagnostics: per-file ignores and inline suppressions."""
 
-    ignored: list[str]
-    inline: Suppressions
+    __slots__ = ("ignored", "inline")
+
+    def __init__(self, ignored: list[str], inline: Suppressions) -> None:
+        self.ignored, self.inline = ignored, inline
 
     def __bool__(self) -> bool:
         return bool(self.ignored or self.inline)
@@ -130,14 +143,13 @@ class _Silenced:
         return [d for d in diagnostics if not self.drops(d.rule, d.line)]
 
 
-@dataclass
 class _Online:
     """A file's media targets for the online phase, where they are, and what it silences."""
 
-    places: Places
-    base_dir: Path
-    targets: list[Target]
-    silenced: _Silenced
+    __slots__ = ("base_dir", "places", "silenced", "targets")
+
+    def __init__(self, places: Places, base_dir: Path, targets: list[Target], silenced: _Silenced) -> None:
+        self.places, self.base_dir, self.targets, self.silenced = places, base_dir, targets, silenced
 
 
 def lint(

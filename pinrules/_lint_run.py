@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ._command_run import LintAddOn, options_from
 from ._commands import LintExtension, split_codes
@@ -22,12 +21,11 @@ if TYPE_CHECKING:
     from ._engine import Preflight
 
 
-@dataclass(frozen=True)
-class LintOptions:
+class LintOptions(NamedTuple):
     paths: tuple[str, ...]
     format: str = "text"
-    rules: RuleOptions = field(default_factory=RuleOptions)
-    selection: SelectionOptions = field(default_factory=SelectionOptions)
+    rules: RuleOptions = RuleOptions()
+    selection: SelectionOptions = SelectionOptions()
     accounts: str | None = None
     fail_on: str | None = None
     online: bool = False
@@ -52,17 +50,15 @@ class LintOptions:
     allow_empty: bool = False
 
 
-@dataclass(frozen=True)
-class RulesOptions:
+class RulesOptions(NamedTuple):
     format: str = "text"
     show_compiled: bool = False
-    rules: RuleOptions = field(default_factory=RuleOptions)
+    rules: RuleOptions = RuleOptions()
 
 
-@dataclass(frozen=True)
-class ExplainOptions:
+class ExplainOptions(NamedTuple):
     code: str
-    rules: RuleOptions = field(default_factory=RuleOptions)
+    rules: RuleOptions = RuleOptions()
 
 
 STDIN = "-"

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._files import resolve_media_path
 
@@ -45,8 +44,7 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-@dataclass(frozen=True)
-class MediaFolders:
+class MediaFolders(NamedTuple):
     """The folders media paths may lead into, besides each post file's own folder."""
 
     project_root: Path | None = None

@@ -7,7 +7,7 @@ Flags win over the settings file (`[tool.pinrules]`, see `_config`). The same op
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._commands import split_codes, split_pairs
 from ._config import SEVERITIES, Settings, load_settings
@@ -16,8 +16,7 @@ from ._errors import RuleFileError, UsageError
 from ._selection import UnknownCodeError, unknown_code_hint
 
 
-@dataclass(frozen=True)
-class RuleOptions:
+class RuleOptions(NamedTuple):
     """--config, --isolated, --rules-dir."""
 
     config: str | None = None
@@ -25,8 +24,7 @@ class RuleOptions:
     rules_dir: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SelectionOptions:
+class SelectionOptions(NamedTuple):
     """--select, --extend-select, --ignore, --severity, --per-file-ignores."""
 
     select: tuple[str, ...] = ()

@@ -14,8 +14,7 @@ Rule files write paths as strings:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ._errors import InvalidPointer
 
@@ -59,8 +58,7 @@ def split_pointer(text: str) -> tuple[str, ...]:
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/"))
 
 
-@dataclass(frozen=True)
-class Path:
+class Path(NamedTuple):
     """A path of a condition: where it starts and the tokens that follow."""
 
     base: Base

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._conditions import Condition, leaves, parse_condition
 from ._diagnostic import Severity
@@ -18,31 +17,44 @@ from ._pointer import split_pointer
 CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     post: Any
     account: Any = None
 
 
-@dataclass(frozen=True)
 class Rule:
-    code: str
-    severity: Severity
-    phase: str
-    summary: str
-    message: str
-    fix: str
-    description: str = ""
-    source: str = ""
-    given: tuple[tuple[str, ...], ...] = ((),)
-    when: Condition | None = None
-    then: Condition | None = None
-    at: ConditionPath | None = None
-    passing: tuple[Example, ...] = ()
-    failing: tuple[Example, ...] = ()
-    file: str = ""
-    builtin: bool = True
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """One rule file, parsed (a plain class: the lint path does not import dataclasses, 9 ms of
+    start-up). Rules are not changed once made; `with_severity` makes a changed copy."""
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        severity: Severity,
+        phase: str,
+        summary: str,
+        message: str,
+        fix: str,
+        description: str = "",
+        source: str = "",
+        given: tuple[tuple[str, ...], ...] = ((),),
+        when: Condition | None = None,
+        then: Condition | None = None,
+        at: ConditionPath | None = None,
+        passing: tuple[Example, ...] = (),
+        failing: tuple[Example, ...] = (),
+        file: str = "",
+        builtin: bool = True,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.code, self.severity, self.phase, self.summary = code, severity, phase, summary
+        self.message, self.fix, self.description, self.source = message, fix, description, source
+        self.given, self.when, self.then, self.at = given, when, then, at
+        self.passing, self.failing, self.file, self.builtin = passing, failing, file, builtin
+        self.raw: dict[str, Any] = raw if raw is not None else {}
+
+    def __repr__(self) -> str:
+        return f"Rule({self.code!r}, {self.severity.value!r}, file={self.file!r})"
 
     @classmethod
     def from_data(cls, data: dict[str, Any], file: str, builtin: bool) -> Rule:
@@ -69,6 +81,12 @@ class Rule:
             builtin=builtin,
             raw=data,
         )
+
+    def with_severity(self, severity: Severity) -> Rule:
+        """The same rule at another severity (`--severity`, the `severity` setting)."""
+        changed = object.__new__(Rule)
+        changed.__dict__.update(vars(self), severity=severity)  # its cached parts do not read the severity
+        return changed
 
     @cached_property
     def names(self) -> tuple[str, ...]:

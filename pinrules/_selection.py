@@ -7,7 +7,7 @@ pinterest.titl` would otherwise turn every check off and pass.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._errors import UsageError
 from ._suggest import close_matches
@@ -60,8 +60,7 @@ def check_codes(setting: str, patterns: Iterable[str], codes: Iterable[str]) -> 
             raise UnknownCodeError(setting, pattern, hint)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
 

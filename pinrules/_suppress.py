@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ._documents import Document
 from ._selection import matches, unknown_code_hint
@@ -21,8 +21,7 @@ _COMMENT = re.compile(r"(?:^|(?<=[ \t]))#[ \t]*pinrules:[ \t]*ignore\[([^\]\n]*)
 _MARKER = "pinrules:"
 
 
-@dataclass
-class UnknownCode:
+class UnknownCode(NamedTuple):
     """A code in a suppression comment that no rule has, and where it is written."""
 
     code: str
@@ -31,13 +30,15 @@ class UnknownCode:
     column: int
 
 
-@dataclass
 class Suppressions:
     """The codes silenced on each line of one file."""
 
-    by_line: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    unknown: list[UnknownCode] = field(default_factory=list)
-    unreported: int = 0  # unknown codes past the ones reported
+    __slots__ = ("by_line", "unknown", "unreported")
+
+    def __init__(self) -> None:
+        self.by_line: dict[int, tuple[str, ...]] = {}
+        self.unknown: list[UnknownCode] = []
+        self.unreported = 0  # unknown codes past the ones reported
 
     def __bool__(self) -> bool:
         return bool(self.by_line)

@@ -17,7 +17,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -302,8 +302,8 @@ class Publisher:
                     code, message, document.name if document else "", line, column, always=True
                 )
                 if made is not None:
-                    made = replace(made, pointer=to_pointer(pointer))
-                    found = [made if document else replace(made, file=None, line=None, column=None)]
+                    made = made._replace(pointer=to_pointer(pointer))
+                    found = [made if document else made._replace(file=None, line=None, column=None)]
             told += found
         return told
 
