@@ -51,7 +51,7 @@ def _is_options(kind: object) -> bool:
 
 def _field_names(cls: type) -> tuple[str, ...]:
     names: tuple[str, ...] | None = getattr(cls, "_fields", None)  # a NamedTuple's
-    if names is None:  # a dataclass (the lint path has none: dataclasses costs 9 ms to import)
+    if names is None:  # a dataclass's (the publisher's options; the lint path imports none)
         import dataclasses  # noqa: PLC0415
 
         names = tuple(item.name for item in dataclasses.fields(cls))

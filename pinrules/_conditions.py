@@ -97,7 +97,7 @@ def types_match_key(key: str, value: object, types: dict[str, tuple[str, ...]]) 
     return expected is None or has_any_type(value, expected)
 
 
-# Plain classes, not dataclasses: the lint path does not import dataclasses (9 ms of start-up).
+# plain classes: the lint path imports no dataclasses (tests/test_boundary.py)
 class Leaf:
     __slots__ = ("argument", "operator", "path")
 

@@ -23,8 +23,7 @@ class Diagnostic(NamedTuple):
 
     `pointer` is an RFC 6901 JSON pointer into the post; `file`, `line` and `column`
     (1-based) are set when the post came from a file. Immutable; `_replace` makes a changed
-    copy. (A NamedTuple rather than a dataclass: the lint path does not import dataclasses,
-    9 ms of start-up.)
+    copy. (A NamedTuple: the lint path imports no dataclasses.)
     """
 
     rule: str
