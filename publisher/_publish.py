@@ -302,8 +302,8 @@ class Publisher:
                     code, message, document.name if document else "", line, column, always=True
                 )
                 if made is not None:
-                    made = made._replace(pointer=to_pointer(pointer))
-                    found = [made if document else made._replace(file=None, line=None, column=None)]
+                    made = made.replace(pointer=to_pointer(pointer))
+                    found = [made if document else made.replace(file=None, line=None, column=None)]
             told += found
         return told
 

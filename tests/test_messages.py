@@ -1,6 +1,6 @@
 """Diagnostics in bulk: messages as the rule files say, rendered once per distinct input, values
-shown within 60 characters whatever their size, and the diagnostics themselves ordinary named
-tuples."""
+shown within 60 characters whatever their size, and the diagnostics themselves ordinary immutable
+records."""
 
 from __future__ import annotations
 
@@ -154,9 +154,10 @@ class TestRenderedOnce:
 
 
 class TestDiagnosticObjects:
-    def test_built_diagnostics_are_ordinary_named_tuples(self, preflight: Preflight) -> None:
+    def test_built_diagnostics_are_ordinary_immutable_records(self, preflight: Preflight) -> None:
         """What check returns equals, hashes, pickles, copies and refuses changes like a
-        Diagnostic made by its constructor."""
+        Diagnostic made by its constructor; it is no tuple, so JSON encoders refuse it rather
+        than write a list."""
         (found,) = preflight.check({**GOOD, "Title": "x"})
         made = Diagnostic(found.rule, Severity.ERROR, found.message, found.fix, found.pointer)
         assert type(found) is Diagnostic
@@ -164,11 +165,21 @@ class TestDiagnosticObjects:
         assert hash(found) == hash(made)
         assert pickle.loads(pickle.dumps(found)) == found
         assert copy.copy(found) == found
-        assert found._replace(line=3).line == 3
-        assert found._asdict() == made._asdict()
-        assert found.to_dict() == {**made._asdict(), "severity": "error"}
+        assert copy.deepcopy(found) == found
+        assert found.replace(line=3).line == 3
+        assert found.replace(line=3) != found
+        assert found.to_dict() == {"rule": made.rule, "severity": "error", "message": made.message,
+                                   "fix": made.fix, "pointer": made.pointer, "file": None, "line": None,
+                                   "column": None}  # fmt: skip
+        assert found != tuple(found.to_dict().values())
+        assert repr(found).startswith(f"Diagnostic(rule={found.rule!r}, severity=")
         with pytest.raises(AttributeError):
-            found.message = "changed"  # type: ignore[misc]
+            found.message = "changed"
+        with pytest.raises(TypeError):
+            json.dumps(found)
+        match found:
+            case Diagnostic(rule, _, message):
+                assert (rule, message) == (made.rule, made.message)
 
 
 class TestHttpUrls:
