@@ -97,45 +97,55 @@ def types_match_key(key: str, value: object, types: dict[str, tuple[str, ...]]) 
     return expected is None or has_any_type(value, expected)
 
 
-# plain classes: the lint path imports no dataclasses (tests/test_boundary.py)
-class Leaf:
-    __slots__ = ("argument", "operator", "path")
+class _Condition:
+    """Equal by kind and fields, shown as built. (Plain classes: the lint path imports no
+    dataclasses, see tests/test_boundary.py.)"""
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__match_args__)
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if type(other) is type(self) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # arguments may be dicts
+
+    def __repr__(self) -> str:
+        return type(self).__name__ + repr(self._fields())
+
+
+class Leaf(_Condition):
+    __match_args__ = ("path", "operator", "argument")
+    __slots__ = __match_args__
 
     def __init__(self, path: Path, operator: str, argument: Any) -> None:
         self.path, self.operator, self.argument = path, operator, argument
 
-    def __repr__(self) -> str:
-        return f"Leaf({self.path!r}, {self.operator!r}, {self.argument!r})"
 
-
-class AllOf:
-    __slots__ = ("items",)
+class AllOf(_Condition):
+    __match_args__ = ("items",)
+    __slots__ = __match_args__
 
     def __init__(self, items: tuple[Condition, ...]) -> None:
         self.items = items
 
-    def __repr__(self) -> str:
-        return f"AllOf({self.items!r})"
 
-
-class AnyOf:
-    __slots__ = ("items",)
+class AnyOf(_Condition):
+    __match_args__ = ("items",)
+    __slots__ = __match_args__
 
     def __init__(self, items: tuple[Condition, ...]) -> None:
         self.items = items
 
-    def __repr__(self) -> str:
-        return f"AnyOf({self.items!r})"
 
-
-class Not:
-    __slots__ = ("item",)
+class Not(_Condition):
+    __match_args__ = ("item",)
+    __slots__ = __match_args__
 
     def __init__(self, item: Condition) -> None:
         self.item = item
-
-    def __repr__(self) -> str:
-        return f"Not({self.item!r})"
 
 
 Condition = Leaf | AllOf | AnyOf | Not

@@ -76,7 +76,7 @@ class Settings:
     """The `[tool.pinrules]` settings (see SETTING_KEYS), defaults for those not given. (A plain
     class: the lint path imports no dataclasses.)"""
 
-    def __init__(self, *, root: Path | None = None, source: str | None = None) -> None:
+    def __init__(self, *, root: Path | None = None, source: str | None = None, **values: Any) -> None:
         self.select: list[str] = []
         self.extend_select: list[str] = []
         self.ignore: list[str] = []
@@ -108,9 +108,20 @@ class Settings:
         # and their path globs start at the working folder rather than at the settings file)
         self.origins: dict[str, str] = {}
         self.flag_values: dict[str, set[str]] = {}
+        for name, value in values.items():  # Settings(select=["pinterest"]), as for a dataclass
+            if name not in vars(self):
+                raise TypeError(f"Settings() got an unexpected keyword argument {name!r}")
+            setattr(self, name, value)
 
     def __repr__(self) -> str:
         return f"Settings(source={self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return _fields(self) == _fields(other)
+
+    __hash__ = None  # type: ignore[assignment]  # changed by the flags
 
     def origin(self, key: str) -> str:
         return self.origins.get(key, DEFAULT)
@@ -159,6 +170,10 @@ class Settings:
     @cached_property
     def _resolved_root(self) -> Path:
         return self.root.resolve()
+
+
+def _fields(settings: Settings) -> dict[str, Any]:
+    return {name: value for name, value in vars(settings).items() if not name.startswith("_")}  # not caches
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -77,6 +77,14 @@ class Document:
     def __repr__(self) -> str:
         return f"Document(name={self.name!r}, format={self.format!r}, value={self.value!r})"
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        mine = (self.name, self.text, self.format, self.value)
+        return mine == (other.name, other.text, other.format, other.value)
+
+    __hash__ = None  # type: ignore[assignment]  # its value is mutable
+
     def position(self, pointer: tuple[str | int, ...]) -> tuple[int, int]:
         """Line and column of the value at `pointer`, or of its nearest existing parent."""
         if self._offsets is None:

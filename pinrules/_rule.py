@@ -26,9 +26,8 @@ class Rule:
     """One rule file, parsed. Rules are not changed once made; `with_severity` makes a changed
     copy. (A plain class: the lint path imports no dataclasses.)"""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the fields in order, as before
         self,
-        *,
         code: str,
         severity: Severity,
         phase: str,
@@ -55,6 +54,18 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"Rule({self.code!r}, {self.severity.value!r}, file={self.file!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Rule) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.file))
+
+    def _key(self) -> tuple[Any, ...]:
+        """Every field but `raw` (the data they were made from)."""
+        return (self.code, self.severity, self.phase, self.summary, self.message, self.fix, self.description,
+                self.source, self.given, self.when, self.then, self.at, self.passing, self.failing, self.file,
+                self.builtin)  # fmt: skip
 
     @classmethod
     def from_data(cls, data: dict[str, Any], file: str, builtin: bool) -> Rule:
