@@ -13,7 +13,8 @@ Generating source is safe here because no text from a rule file (or the rule cac
 code except through ``repr()``: path tokens and codes enter as ``repr()`` literals, lengths as
 ``int()``, and every other value (strings, numbers, regexes, sets) as a named constant.
 The source is registered with `linecache`, so tracebacks and debuggers show its lines, and
-`pinrules rules --show-compiled` prints it.
+`pinrules rules --show-compiled` prints it. The built-in rules' source also ships as a module,
+`_builtin_engine`, byte-compiled at install; its lines are that file's.
 
 A `pattern` comes from a rule file and may backtrack for ever (``(a|aa)+$`` on a long run of a's). It
 runs on the `regex` engine (which avoids much of the backtracking) with a time limit; a rule
@@ -162,13 +163,14 @@ class _Writer:
         return "\n".join(head + self._prelude_lines() + self.lines + tail)
 
 
-def compile_rules(rules: Sequence[Rule]) -> tuple[CompiledRules, str]:
+def compile_rules(rules: Sequence[Rule], *, builtin: bool = False) -> tuple[CompiledRules, str]:
     """One function ``run(post, account) -> findings`` for the rules that have conditions,
-    and its source."""
+    and its source. `builtin`: the rules may be exactly the built-in ones, whose source ships
+    byte-compiled (`_builtin_engine`)."""
     writer = _compile(rules)
     source = writer.source()
     namespace = {**writer.constants, "_by_rule": itemgetter(0, 1)}
-    shipped = _shipped_code(source)
+    shipped = _shipped_code(source) if builtin else None
     if shipped is not None:
         return FunctionType(shipped, namespace, "run"), source
     # a name per source, so that two rule sets in one process keep their own lines

@@ -64,7 +64,11 @@ class Preflight:
         self._static = [r for r in self.rules if r.phase == "static"]
         self._selected = {rule.code: rule for rule in self.rules}
         self._by_code = {rule.code: rule for rule in self.all_rules}
-        self._run, self.compiled_source = compile_rules(self._static)
+        # every built-in static rule and no other: maybe the source that ships compiled
+        builtin = all(r.builtin for r in self.all_rules) and len(self._static) == sum(
+            r.phase == "static" for r in self.all_rules
+        )
+        self._run, self.compiled_source = compile_rules(self._static, builtin=builtin)
 
     def rule(self, code: str) -> Rule | None:
         return self._by_code.get(code)
