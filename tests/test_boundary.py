@@ -107,15 +107,28 @@ class TestPublicApi:
         assert missing == []
 
 
+# the language's protocols: a missing attribute, an immutable one, an unexpected argument
+_PROTOCOL_ERRORS = {
+    "__getattr__": "AttributeError",
+    "__setattr__": "AttributeError",
+    "__delattr__": "AttributeError",
+    "__init__": "TypeError",
+}
+
+
 def _raised_names(path: Path) -> list[str]:
-    """What `raise X(...)` statements name, except AttributeError in a module `__getattr__`
-    (the language's protocol for a missing attribute)."""
+    """What `raise X(...)` statements name, except the errors of the language's protocols raised
+    where Python would raise them (AttributeError in `__getattr__`, say)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     protocol = {
         id(node)
         for function in ast.walk(tree)
-        if isinstance(function, ast.FunctionDef) and function.name == "__getattr__"
+        if isinstance(function, ast.FunctionDef) and function.name in _PROTOCOL_ERRORS
         for node in ast.walk(function)
+        if isinstance(node, ast.Raise)
+        and isinstance(node.exc, ast.Call)
+        and isinstance(node.exc.func, ast.Name)
+        and node.exc.func.id == _PROTOCOL_ERRORS[function.name]
     }
     names = []
     for node in ast.walk(tree):
