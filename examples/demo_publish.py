@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -23,20 +24,23 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 PORT = 47824
 SERVICE_PORT = 47825
-TOKEN = "sandbox-demo-token"
+TOKEN = f"sandbox-demo-{secrets.token_hex(8)}"  # this run's: only its own stand-in accepts it
 BASE = f"http://127.0.0.1:{PORT}"
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+def _wait_for(url: str, token: str, process: subprocess.Popen[bytes], what: str) -> None:
+    """Until `process` answers `url` with `token`: a server that refuses it is someone else's
+    (another demo on the same port), never talked to."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     for _ in range(100):
+        if process.poll() is not None:
+            raise SystemExit(f"{what} could not start (is its port busy?)")
         try:
-            urllib.request.urlopen(url, timeout=1).close()
+            urllib.request.urlopen(request, timeout=1).close()
             return
         except OSError:
-            if process.poll() is not None:
-                raise SystemExit(f"{what} could not start (is its port busy?)") from None
             time.sleep(0.1)
-    raise SystemExit(f"{what} did not answer at {url}")
+    raise SystemExit(f"{what} did not answer at {url} (is another program on its port?)")
 
 
 def _call(method: str, path: str, key: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -62,7 +66,7 @@ def service_demo(work: Path, env: dict[str, str]) -> None:
              "--port", str(SERVICE_PORT)]  # fmt: skip
     service = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for(f"http://127.0.0.1:{SERVICE_PORT}/healthz", service, "pinrules serve")
+        _wait_for(f"http://127.0.0.1:{SERVICE_PORT}/v1/accounts", key, service, "pinrules serve")
         post: dict[str, Any] = {
             "title": "Pumpkin soup, the service way",
             "media": [{"kind": "image", "url": f"{BASE}/files/pumpkin-soup.jpg"}],
@@ -93,15 +97,7 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"{BASE}/_sandbox/pins", timeout=1).close()
-                break
-            except OSError:
-                if sandbox.poll() is not None:
-                    print(f"the stand-in could not start (is port {PORT} busy?)")
-                    return 1
-                time.sleep(0.1)
+        _wait_for(f"{BASE}/v5/user_account", TOKEN, sandbox, f"the stand-in (port {PORT})")
         env = {**os.environ, "PINTEREST_API_BASE": f"{BASE}/v5", "PINTEREST_ACCESS_TOKEN": TOKEN}
         with tempfile.TemporaryDirectory() as work:
             command = [sys.executable, "-m", "pinrules", "publish", "--isolated", "--allow-private-network",
