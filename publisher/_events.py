@@ -13,9 +13,10 @@ post.unknown            a scheduled post may have been created: reconciled befor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,21 @@ class Event:
 class Events:
     def __init__(self) -> None:
         self._subscribers: dict[str, list[Callable[[Event], None]]] = defaultdict(list)
+        self.batch: object | None = None  # while `together` runs: one token for its events
+
+    @contextlib.contextmanager
+    def together(self) -> Iterator[None]:
+        """The events emitted inside happened at one moment (a worker records a batch of posts
+        in one transaction): a subscriber may read what it needs once for all of them, keyed by
+        `batch`."""
+        if self.batch is not None:  # already inside one
+            yield
+            return
+        self.batch = object()
+        try:
+            yield
+        finally:
+            self.batch = None
 
     def subscribe(self, name: str, callback: Callable[[Event], None]) -> None:
         if name not in EVENTS:

@@ -92,11 +92,14 @@ class SqlWebhookStore:
         return gone > 0
 
     def subscribed(self, workspace: str, event: str) -> bool:
+        return event in self.wanted(workspace)
+
+    def wanted(self, workspace: str) -> frozenset[str]:
         with self.dialect.reading() as sql:
             rows = sql.execute(
                 f"SELECT events FROM {self.dialect.subscriptions} WHERE workspace = ?", (workspace,)
             ).fetchall()
-        return any(event in str(events).split() for (events,) in rows)
+        return frozenset(name for (events,) in rows for name in str(events).split())
 
     def enqueue(self, workspace: str, event: str, event_id: str, payload: str, now: float) -> int:
         queued = 0

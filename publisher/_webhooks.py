@@ -107,6 +107,9 @@ class WebhookStore(Protocol):
         """Whether a subscription of `workspace` wants `event` now: a plain read, no lock (an
         answer that is stale by the time the event is queued is as if the event came first)."""
 
+    def wanted(self, workspace: str) -> frozenset[str]:
+        """Every event some subscription of `workspace` wants now (read as `subscribed`)."""
+
     def take(self, now: float, owner: str, lease: float, limit: int) -> list[Delivery]:
         """Atomically lease up to `limit` due pending deliveries (with their URL and secret)."""
 
@@ -131,14 +134,31 @@ def bridge(
 ) -> None:
     """Subscribe to every webhook event: each one emitted becomes outbox deliveries for the
     subscriptions of its workspace (a post's, or its account's). A `token.expiring` is queued
-    once per account and refresh-token expiry (the window it warns about)."""
+    once per account and refresh-token expiry (the window it warns about).
+
+    What the subscriptions want is read when an event comes, so that a subscription made by
+    any process before then gets it; for the events emitted `together` (a batch of posts the
+    worker recorded in one transaction), once for all of them, after that transaction: as if
+    they came at the same moment, which they did."""
+    read: dict[str, frozenset[str]] = {}  # by workspace, for the events of `read_for`
+    read_for: list[object | None] = [None]
+
+    def wanted(workspace: str) -> frozenset[str]:
+        if events.batch is None:
+            return store.wanted(workspace)
+        if read_for[0] is not events.batch:
+            read.clear()
+            read_for[0] = events.batch
+        if workspace not in read:
+            read[workspace] = store.wanted(workspace)
+        return read[workspace]
 
     def queue(event: Event) -> None:
         account = accounts.get(event.account) if accounts is not None and event.account else None
         workspace = event.detail.get("workspace") or (account.workspace if account else None)
         if not isinstance(workspace, str):
             return  # no workspace, no subscriber can be told
-        if not store.subscribed(workspace, event.name):
+        if event.name not in wanted(workspace):
             return  # most events have no subscriber: no payload, no write transaction (one per post)
         if event.name == "token.expiring" and account is not None:
             event_id = f"token.expiring:{account.name}:{int(account.refresh_expires_at or 0)}"

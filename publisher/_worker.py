@@ -219,9 +219,10 @@ class Worker:
         recorded, taken = self.store.finish_and_take(
             ended, self.clock(), self.owner, self.settings.lease, room
         )
-        for (item, outcome), still_ours in zip(ended, recorded, strict=True):
-            if still_ours:
-                self._recorded(item, outcome)
+        with self.events.together():  # recorded in one transaction: subscribers read once for them
+            for (item, outcome), still_ours in zip(ended, recorded, strict=True):
+                if still_ours:
+                    self._recorded(item, outcome)
         ended.clear()
         return taken
 

@@ -32,6 +32,7 @@ from publisher import (
     SqliteScheduleStore,
     Worker,
     WorkerSettings,
+    bridge,
     migrate,
     open_backend,
     post_key,
@@ -1080,3 +1081,59 @@ class TestWorkerStopsAndFaults:
 
         asyncio.run(go())
         assert [_status(backend, f"p{n}") for n in range(4)] == ["published"] * 3 + ["scheduled"]
+
+
+def _published_deliveries(backend: Backend) -> list[str]:
+    """The post ids of the post.published deliveries queued, in any order."""
+    taken = backend.webhooks.take(START + 100, "reader", 60, 100)
+    return sorted(json.loads(d.payload)["data"]["id"] for d in taken if d.event == "post.published")
+
+
+class TestWorkerBatchReads:
+    """`run` reads what a batch needs once for the batch, never staler than the batch's record."""
+
+    def test_a_subscription_another_process_makes_gets_every_post_recorded_after_it(
+        self, database: str
+    ) -> None:
+        """A webhook subscription made through another connection while a worker runs gets the
+        post.published of every post recorded after it, none of those recorded before."""
+        ours, theirs = open_backend(database), open_backend(database)
+        try:
+            for n in range(6):
+                ours.schedule.add(_item(f"p{n}", START))
+            events = Events()
+            bridge(events, ours.webhooks, clock=lambda: START)
+
+            async def send(post: dict[str, Any], account: Any, folder: Path, owner: str) -> Outcome:
+                if post["id"] == "p2":  # p0 and p1 are recorded by now (the batch that took p2)
+                    theirs.webhooks.subscribe("default", "https://a.example/hook", ("post.published",), START)
+                return Outcome(PostState.PUBLISHED, "1", "u")
+
+            worker = Worker(ours.schedule, ours.media, send, clock=Clock(START + 1), owner="me",
+                            events=events, settings=WorkerSettings(concurrency=2))  # fmt: skip
+            assert asyncio.run(worker.run(once=True)).counts == {"published": 6}
+            assert _published_deliveries(theirs) == ["p2", "p3", "p4", "p5"]
+        finally:
+            ours.close()
+            theirs.close()
+
+    def test_the_subscriptions_are_read_once_per_recorded_batch(self, tmp_path: Path) -> None:
+        """The webhook subscriptions are read once for the posts recorded together, not once a post."""
+        backend = open_backend(f"sqlite:{tmp_path / 'db'}")
+        try:
+            for n in range(6):
+                backend.schedule.add(_item(f"p{n}", START))
+            backend.webhooks.subscribe("default", "https://a.example/hook", ("post.published",), START)
+            events = Events()
+            bridge(events, backend.webhooks, clock=lambda: START)
+            statements: list[str] = []
+            backend.schedule._db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+            worker = Worker(backend.schedule, backend.media, _send_after({}), clock=Clock(START + 1),
+                            owner="me", events=events, settings=WorkerSettings(concurrency=3))  # fmt: skip
+            assert asyncio.run(worker.run(once=True)).counts == {"published": 6}
+            backend.schedule._db.set_trace_callback(None)  # type: ignore[attr-defined]
+            reads = [s for s in statements if s.startswith("SELECT events FROM webhook_subscriptions")]
+            assert len(reads) <= 6 // 3, statements
+            assert _published_deliveries(backend) == [f"p{n}" for n in range(6)]
+        finally:
+            backend.close()
