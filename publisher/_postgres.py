@@ -429,6 +429,17 @@ class PostgresMedia:
             ).fetchone()
         return None if row is None else StoredMedia.from_row(row)
 
+    def get_many(self, media_ids: Sequence[str], workspace: str) -> dict[str, StoredMedia]:
+        if not media_ids:
+            return {}
+        marks = ", ".join("?" * len(media_ids))
+        with self.database.transaction() as sql:
+            rows = sql.execute(
+                f"SELECT {MEDIA_COLUMNS} FROM pinrules_media WHERE workspace = ? AND id IN ({marks})",
+                (workspace, *media_ids),
+            ).fetchall()
+        return {str(row[0]): StoredMedia.from_row(row) for row in rows}
+
     @contextlib.contextmanager
     def open(self, media: StoredMedia) -> Iterator[Path]:
         """The bytes as `folder/<id>` for the `with`: the same name in every process, so that a post

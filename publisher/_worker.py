@@ -29,7 +29,7 @@ from pinrules import Preflight
 
 from ._errors import MediaError
 from ._events import Event, Events
-from ._media_store import MediaStore, is_stored_media_id
+from ._media_store import MediaStore, StoredMedia, is_stored_media_id
 from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
 
 log = logging.getLogger("pinrules.worker")
@@ -38,6 +38,8 @@ log = logging.getLogger("pinrules.worker")
 Ready = collections.deque[tuple[ScheduledPost, float]]
 # `run`'s posts being sent, by their task: (post, when its send began, on the loop's clock)
 Sending = dict[asyncio.Task[Outcome], tuple[ScheduledPost, float]]
+# the stored media of the posts in `Ready`, looked up together: by (workspace, media id)
+Known = dict[tuple[str, str], StoredMedia]
 # what sends one post: (post, account name, folder of its media files, owner) -> outcome
 Send = Callable[[dict[str, Any], str | None, Path, str], Awaitable[Outcome]]
 # whether a create of the post (as `Send` gets it) may already have been sent, or made its pin
@@ -120,6 +122,7 @@ class Worker:
         sending: Sending = {}
         ready: Ready = collections.deque()  # taken, not started yet
         ended: list[tuple[ScheduledPost, Outcome]] = []
+        known: Known | None = None  # the stored media of the posts in `ready`
         renewing = asyncio.create_task(self._renew_all(sending, ready, ended))
         try:
             while not self._stop.is_set():
@@ -130,13 +133,15 @@ class Worker:
                     # slow one among them (an upload), only what can start now
                     quick = all(now - began < self.settings.hold for _, began in sending.values())
                     batch = self.settings.concurrency if quick else room
-                    ready.extend((item, now) for item in self._exchange(ended, batch))
+                    taken = self._exchange(ended, batch)
+                    known = self._look_up_media(taken)
+                    ready.extend((item, now) for item in taken)
                     if once and not ready:
                         break  # nothing more is due: the posts in flight finish
                 elif any(outcome.status is not PostState.PUBLISHED for _, outcome in ended):
                     self._exchange(ended, 0)
                 while room and ready:
-                    self._start(ready.popleft()[0], sending, ended)
+                    self._start(ready.popleft()[0], sending, ended, known)
                     room -= 1
                 held = asyncio.get_running_loop().time() - ready[0][1] if ready else 0.0
                 if held >= self.settings.hold:
@@ -164,9 +169,14 @@ class Worker:
         return self.report
 
     def _start(
-        self, item: ScheduledPost, sending: Sending, ended: list[tuple[ScheduledPost, Outcome]]
+        self,
+        item: ScheduledPost,
+        sending: Sending,
+        ended: list[tuple[ScheduledPost, Outcome]],
+        known: Known | None,
     ) -> None:
-        """Send `item` in a task of its own; once it ends, its outcome joins `ended`."""
+        """Send `item` in a task of its own (its stored media as looked up with its batch, when
+        they were); once it ends, its outcome joins `ended`."""
 
         def sent(task: asyncio.Task[Outcome]) -> None:
             sending.pop(task)
@@ -178,7 +188,7 @@ class Worker:
                 ended.append((item, task.result()))
             self._wake.set()
 
-        task = asyncio.create_task(self._send(item))
+        task = asyncio.create_task(self._send(item, known))
         sending[task] = (item, asyncio.get_running_loop().time())
         task.add_done_callback(sent)
 
@@ -246,9 +256,9 @@ class Worker:
         if self.store.finish(item.id, item.workspace, self.owner, outcome, self.clock()):
             self._recorded(item, outcome)
 
-    async def _send(self, item: ScheduledPost) -> Outcome:
+    async def _send(self, item: ScheduledPost, known: Known | None = None) -> Outcome:
         """One attempt at a taken post, as it is to be recorded."""
-        outcome = await self._attempt(item)
+        outcome = await self._attempt(item, known)
         if outcome.status is PostState.SCHEDULED and item.attempts >= self.settings.max_attempts:
             outcome = Outcome(PostState.FAILED, diagnostics=outcome.diagnostics)
         if (
@@ -263,17 +273,17 @@ class Worker:
         if outcome.status is not PostState.SCHEDULED:
             self._emit(item, outcome)
 
-    async def _attempt(self, item: ScheduledPost) -> Outcome:
+    async def _attempt(self, item: ScheduledPost, known: Known | None) -> Outcome:
         now = self.clock()
         too_late = now - item.due_at > self.settings.max_lateness
-        if too_late and not self._may_have_been_sent(item):
+        if too_late and not self._may_have_been_sent(item, known):
             allowed = self.settings.max_lateness
             late = f"it was due {now - item.due_at:,.0f} s ago; at most {allowed:g} s late is allowed"
             return Outcome(
                 PostState.MISSED, diagnostics=(self._diagnostic("post.scheduled_at.missed", late),)
             )
         try:
-            with self._local_media(item) as (post, folder):
+            with self._local_media(item, known) as (post, folder):
                 outcome = await self.send(post, item.account, folder, self.owner)
         except Exception as error:  # one post's trouble is its own result
             return Outcome(
@@ -285,7 +295,7 @@ class Worker:
             return Outcome(PostState.SCHEDULED, diagnostics=outcome.diagnostics, next_attempt_at=when)
         return outcome
 
-    def _may_have_been_sent(self, item: ScheduledPost) -> bool:
+    def _may_have_been_sent(self, item: ScheduledPost, known: Known | None) -> bool:
         """Whether a create of this post may have been sent: the send side's journal knows of
         one (a take lost in a power cut, which the store may commit without a disk sync, leaves
         a post that was being sent looking untouched), or, with no journal to ask, the post was
@@ -294,14 +304,33 @@ class Worker:
         if self.sent_before is None:
             return item.taken_over
         try:
-            with self._local_media(item) as (post, _):  # the post as `send` would get it: its key
+            with self._local_media(item, known) as (post, _):  # the post as `send` would get it: its key
                 return self.sent_before(post)
         except Exception:  # its media gone, the journal unreadable: as with no journal
             return item.taken_over
 
+    def _look_up_media(self, items: list[ScheduledPost]) -> Known | None:
+        """The stored media of `items`, in one read a workspace (not one a post); None when the
+        read fails (each post then reads its own, and fails on its own if it must)."""
+        wanted: dict[str, set[str]] = {}
+        for item in items:
+            wanted.setdefault(item.workspace, set()).update(_stored_media_ids(item.post))
+        known: Known = {}
+        try:
+            for workspace, media_ids in wanted.items():
+                found = self.media.get_many(sorted(media_ids), workspace) if media_ids else {}
+                known.update(((workspace, media_id), stored) for media_id, stored in found.items())
+        except Exception:
+            log.exception("looking up the stored media of %d posts failed", len(items))
+            return None
+        return known
+
     @contextlib.contextmanager
-    def _local_media(self, item: ScheduledPost) -> Iterator[tuple[dict[str, Any], Path]]:
-        """The post with stored media (`med_...` ids) as local files, and their folder."""
+    def _local_media(
+        self, item: ScheduledPost, known: Known | None = None
+    ) -> Iterator[tuple[dict[str, Any], Path]]:
+        """The post with stored media (`med_...` ids) as local files, and their folder. `known`:
+        the media as looked up with the post's batch (one missing there is gone)."""
         post = dict(item.post)
         media = post.get("media")
         with contextlib.ExitStack() as stack:
@@ -315,9 +344,14 @@ class Worker:
                     if not (isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId"))):
                         items.append(entry)
                         continue
-                    stored = self.media.get(entry["mediaId"], item.workspace)
+                    media_id = entry["mediaId"]
+                    stored = (
+                        known.get((item.workspace, media_id))
+                        if known is not None
+                        else self.media.get(media_id, item.workspace)
+                    )
                     if stored is None:
-                        raise MediaError(f"stored media {entry['mediaId']} is gone")
+                        raise MediaError(f"stored media {media_id} is gone")
                     path = stack.enter_context(self.media.open(stored))
                     local = str(path.relative_to(folder))
                     items.append({k: v for k, v in entry.items() if k != "mediaId"} | {"path": local})
@@ -366,3 +400,15 @@ class Worker:
         if outcome.diagnostics:
             detail["diagnostics"] = list(outcome.diagnostics)
         self.events.emit(Event(f"post.{outcome.status}", item.account or "", detail))
+
+
+def _stored_media_ids(post: dict[str, Any]) -> list[str]:
+    """The stored media (`med_...` ids) a post names."""
+    media = post.get("media")
+    if not isinstance(media, list):
+        return []
+    return [
+        entry["mediaId"]
+        for entry in media
+        if isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId"))
+    ]

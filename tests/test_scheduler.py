@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import signal
@@ -188,6 +189,19 @@ class TestStoreContract:
         third = backend.schedule.finish_and_take([(c, published), (d, published)], START + 30, "w1", 30, 0)
         assert (third.recorded, third.taken) == ([True, True], [])
         assert backend.schedule.next_due() == START + 3600
+
+    def test_media_of_several_posts_are_looked_up_at_once(self, backend: Backend) -> None:
+        """`get_many` gives the items of the workspace among the ids asked for, by id, as `get`
+        does one by one; ids of another workspace or of nothing are left out."""
+        ours = [backend.media.add(io.BytesIO(b"a%d" % n), workspace="team", kind="image", filename=None,
+                                  now=START) for n in range(3)]  # fmt: skip
+        theirs = backend.media.add(
+            io.BytesIO(b"b"), workspace="other", kind="image", filename=None, now=START
+        )
+        asked = [ours[0].id, ours[2].id, theirs.id, "med_nothing"]
+        assert backend.media.get_many(asked, "team") == {m.id: backend.media.get(m.id, "team") for m in
+                                                         (ours[0], ours[2])}  # fmt: skip
+        assert backend.media.get_many([], "team") == {}
 
 
 def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_record(tmp_path: Path) -> None:
@@ -1135,5 +1149,56 @@ class TestWorkerBatchReads:
             reads = [s for s in statements if s.startswith("SELECT events FROM webhook_subscriptions")]
             assert len(reads) <= 6 // 3, statements
             assert _published_deliveries(backend) == [f"p{n}" for n in range(6)]
+        finally:
+            backend.close()
+
+    def _with_stored_media(self, backend: Backend, count: int) -> list[str]:
+        """`count` due posts, each with an image of its own stored by the store: their media ids."""
+        media_ids = []
+        for n in range(count):
+            stored = backend.media.add(io.BytesIO(b"image %d" % n), workspace="default", kind="image",
+                                       filename=f"{n}.jpg", now=START)  # fmt: skip
+            backend.schedule.add(_item(f"p{n}", START, media=[{"kind": "image", "mediaId": stored.id}]))
+            media_ids.append(stored.id)
+        return media_ids
+
+    def _send_reading_files(self, files: dict[str, bytes]) -> Any:
+        """A stand-in `send` that keeps the bytes of each post's media file as the worker gives it."""
+
+        async def send(post: dict[str, Any], account: Any, folder: Path, owner: str) -> Outcome:
+            files[post["id"]] = (folder / post["media"][0]["path"]).read_bytes()
+            return Outcome(PostState.PUBLISHED, "1", "u")
+
+        return send
+
+    def test_posts_of_a_batch_are_each_sent_with_their_own_stored_media(self, backend: Backend) -> None:
+        """Posts whose stored media were looked up together each get their own file; a post
+        whose stored media is gone fails with that reason, and the others of its batch go out."""
+        media_ids = self._with_stored_media(backend, 6)
+        assert backend.media.delete(media_ids[4], "default")
+        files: dict[str, bytes] = {}
+        worker = _bare_worker(backend, self._send_reading_files(files), Clock(START + 1), concurrency=3)
+        assert asyncio.run(worker.run(once=True)).counts == {"published": 5, "failed": 1}
+        assert files == {f"p{n}": b"image %d" % n for n in (0, 1, 2, 3, 5)}
+        failed = backend.schedule.get("p4")
+        assert failed is not None
+        assert [d["message"] for d in failed.diagnostics] == [f"stored media {media_ids[4]} is gone"]
+
+    def test_stored_media_are_looked_up_once_per_batch(self, tmp_path: Path) -> None:
+        """The records of the stored media of the posts taken together are read in one query."""
+        backend = open_backend(f"sqlite:{tmp_path / 'db'}")
+        try:
+            self._with_stored_media(backend, 6)
+            statements: list[str] = []
+            backend.schedule._db.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+            files: dict[str, bytes] = {}
+            worker = _bare_worker(backend, self._send_reading_files(files), Clock(START + 1), concurrency=3)
+            assert asyncio.run(worker.run(once=True)).counts == {"published": 6}
+            backend.schedule._db.set_trace_callback(None)  # type: ignore[attr-defined]
+            reads = [
+                s for s in statements if s.startswith("SELECT id, workspace, kind") and "FROM media" in s
+            ]
+            assert len(reads) <= 6 // 3, reads
+            assert len(files) == 6
         finally:
             backend.close()
