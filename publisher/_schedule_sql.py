@@ -267,15 +267,19 @@ class SqlScheduleStore:
         return taken[0] if taken else None
 
     def _take(self, sql: Executor, rows: Rows, now: float, owner: str, lease: float) -> Posts:
-        taken = []
+        by_workspace: dict[str, list[str]] = {}
         for row in rows:
-            workspace, post_id, status, attempts = row[0], row[_ID], row[_STATUS], row[_STATUS + 1]
-            taken_over = status == PostState.SENDING
+            by_workspace.setdefault(row[0], []).append(row[_ID])
+        for workspace, ids in by_workspace.items():  # one statement for the batch (of a workspace)
             sql.execute(
                 "UPDATE scheduled_posts SET status = 'sending', lease_owner = ?, lease_until = ?, "
-                "taken_over = ?, attempts = attempts + 1, updated_at = ? WHERE workspace = ? AND id = ?",
-                (owner, now + lease, taken_over, now, workspace, post_id),
+                "taken_over = (status = 'sending'), attempts = attempts + 1, updated_at = ? "
+                f"WHERE workspace = ? AND id IN ({', '.join('?' * len(ids))})",
+                (owner, now + lease, now, workspace, *ids),
             )
+        taken = []
+        for row in rows:
+            attempts, taken_over = row[_STATUS + 1], row[_STATUS] == PostState.SENDING
             # the row as it is now (built from its columns: cheaper than a dataclass replace)
             now_row = (*row[:_STATUS], "sending", attempts + 1, row[_NEXT_ATTEMPT], owner, now + lease,
                        taken_over, *row[_NEXT_ATTEMPT + 4 :])  # fmt: skip
