@@ -1202,3 +1202,19 @@ class TestWorkerBatchReads:
             assert len(files) == 6
         finally:
             backend.close()
+
+    def test_a_failed_batch_look_up_of_media_leaves_each_post_to_look_up_its_own(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The store failing to look up a batch's media at once ("database is locked") stops
+        nothing: each post then reads its own record, and goes out with its own file."""
+        self._with_stored_media(backend, 3)
+
+        def locked(*args: Any) -> Any:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(backend.media, "get_many", locked)
+        files: dict[str, bytes] = {}
+        worker = _bare_worker(backend, self._send_reading_files(files), Clock(START + 1), concurrency=3)
+        assert asyncio.run(worker.run(once=True)).counts == {"published": 3}
+        assert files == {f"p{n}": b"image %d" % n for n in range(3)}
