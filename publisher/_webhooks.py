@@ -140,15 +140,16 @@ def bridge(
     any process before then gets it; for the events emitted `together` (a batch of posts the
     worker recorded in one transaction), once for all of them, after that transaction: as if
     they came at the same moment, which they did."""
-    read: dict[str, frozenset[str]] = {}  # by workspace, for the events of `read_for`
-    read_for: list[object | None] = [None]
+    read: dict[str, frozenset[str]] = {}  # by workspace, for the events of batch `read_for`
+    read_for: object | None = None
 
     def wanted(workspace: str) -> frozenset[str]:
+        nonlocal read_for
         if events.batch is None:
             return store.wanted(workspace)
-        if read_for[0] is not events.batch:
+        if read_for is not events.batch:
             read.clear()
-            read_for[0] = events.batch
+            read_for = events.batch
         if workspace not in read:
             read[workspace] = store.wanted(workspace)
         return read[workspace]

@@ -134,8 +134,8 @@ class Worker:
                     quick = all(now - began < self.settings.hold for _, began in sending.values())
                     batch = self.settings.concurrency if quick else room
                     taken = self._exchange(ended, batch)
-                    known = self._look_up_media(taken)
                     ready.extend((item, now) for item in taken)
+                    known = self._look_up_media(taken)
                     if once and not ready:
                         break  # nothing more is due: the posts in flight finish
                 elif any(outcome.status is not PostState.PUBLISHED for _, outcome in ended):
