@@ -353,6 +353,8 @@ def _skipped(reason: str) -> list[Row]:
 
 
 def postgres(count: int, work: Path, direct_rate: float) -> list[Row]:
+    if count <= 0:
+        return _skipped("--postgres-posts 0")
     try:
         import procrastinate  # noqa: F401
         import psycopg  # noqa: F401
