@@ -104,7 +104,6 @@ class Worker:
         self._rng = rng or random.Random()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()  # for `run`: a post ended, or a stop
-        self._last_send: float | None = None  # how long the send that ended last took (seconds)
         self.report = WorkerReport()
 
     def stop(self) -> None:
@@ -115,10 +114,9 @@ class Worker:
     async def run(self, *, once: bool = False) -> WorkerReport:
         """Send due posts until stopped; with `once`, until nothing is due, then return.
 
-        Up to `concurrency` posts are sent at once. Posts are taken a batch at a time (twice
-        as many as can be sent at once while sends are quick), together with recording how the
-        posts sent before ended, in one store transaction: one commit per batch instead of two
-        per post. A failure is
+        Up to `concurrency` posts are sent at once. Posts are taken a batch at a time (as many
+        as can be sent at once), together with recording how the posts sent before ended, in
+        one store transaction: one commit per batch instead of two per post. A failure is
         recorded at once (and synced). One task renews the leases of the posts taken; on a
         stop, those taken but not started go back to the store as they were."""
         sending: Sending = {}
@@ -131,14 +129,10 @@ class Worker:
                 room = self.settings.concurrency - len(sending)
                 if room and not ready:
                     now = asyncio.get_running_loop().time()
-                    # a batch of twice the slots while sends are quick (the last one to end, and
-                    # those in flight): one commit for that many, the next posts at hand (one
-                    # that waits longer than `hold` goes back). Otherwise (nothing sent yet, or
-                    # a slow one among them: an upload) only what can start now
-                    last = self._last_send
-                    quick = last is not None and last < self.settings.hold
-                    quick = quick and all(now - began < self.settings.hold for _, began in sending.values())
-                    batch = max(room, 2 * self.settings.concurrency) if quick else room
+                    # a batch while the posts in flight are quick (a slot frees up soon); with a
+                    # slow one among them (an upload), only what can start now
+                    quick = all(now - began < self.settings.hold for _, began in sending.values())
+                    batch = self.settings.concurrency if quick else room
                     taken = self._exchange(ended, batch)
                     ready.extend((item, now) for item in taken)
                     known = self._look_up_media(taken)
@@ -185,8 +179,7 @@ class Worker:
         they were); once it ends, its outcome joins `ended`."""
 
         def sent(task: asyncio.Task[Outcome]) -> None:
-            _, began = sending.pop(task)
-            self._last_send = asyncio.get_running_loop().time() - began
+            sending.pop(task)
             if task.cancelled():  # abandoned after the grace period: the lease lapses
                 pass
             elif (error := task.exception()) is not None:  # not a post's trouble (`_attempt` keeps those)

@@ -1046,31 +1046,6 @@ class TestWorkerStopsAndFaults:
         asyncio.run(b.run(once=True))
         assert (_status(backend, "a") != "missed", sent) == (True, ["a"])
 
-    def test_quick_sends_take_twice_the_slots_a_commit(
-        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """While the posts in flight are quick, each store transaction takes twice as many posts
-        as can be sent at once (the first, with nothing in flight yet, only what can start): 18
-        posts at 2 at once take 2, then 4 at a time; nothing goes back, each is taken once."""
-        for n in range(18):
-            backend.schedule.add(_item(f"p{n:02}", time.time() - 10 + n / 100))
-        taken: list[int] = []
-        real = backend.schedule.finish_and_take
-
-        def counting(*args: Any) -> Any:
-            exchange = real(*args)
-            taken.append(len(exchange.taken))
-            return exchange
-
-        monkeypatch.setattr(backend.schedule, "finish_and_take", counting)
-        worker = _bare_worker(backend, _send_after({}), time.time, concurrency=2, hold=5)
-        assert asyncio.run(worker.run(once=True)).counts == {"published": 18}
-        assert taken[0] == 2
-        assert max(taken) == 4
-        assert sum(taken) == 18
-        assert len([n for n in taken if n]) <= 1 + (18 - 2 + 3) // 4 + 1  # about one commit per 4 posts
-        assert [backend.schedule.get(f"p{n:02}").attempts for n in range(18)] == [1] * 18  # type: ignore[union-attr]
-
     def test_slow_sends_in_every_slot_take_only_what_can_start(
         self, backend: Backend, monkeypatch: pytest.MonkeyPatch
     ) -> None:
