@@ -91,9 +91,6 @@ class SqlWebhookStore:
                 )
         return gone > 0
 
-    def subscribed(self, workspace: str, event: str) -> bool:
-        return event in self.wanted(workspace)
-
     def wanted(self, workspace: str) -> frozenset[str]:
         with self.dialect.reading() as sql:
             rows = sql.execute(

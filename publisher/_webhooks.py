@@ -103,12 +103,9 @@ class WebhookStore(Protocol):
         """One pending delivery per subscription of `workspace` to `event`; an `event_id` already
         queued for a subscription is not queued again (once per expiry window, say). The count."""
 
-    def subscribed(self, workspace: str, event: str) -> bool:
-        """Whether a subscription of `workspace` wants `event` now: a plain read, no lock (an
-        answer that is stale by the time the event is queued is as if the event came first)."""
-
     def wanted(self, workspace: str) -> frozenset[str]:
-        """Every event some subscription of `workspace` wants now (read as `subscribed`)."""
+        """Every event some subscription of `workspace` wants now: a plain read, no lock (an
+        answer that is stale by the time the event is queued is as if the event came first)."""
 
     def take(self, now: float, owner: str, lease: float, limit: int) -> list[Delivery]:
         """Atomically lease up to `limit` due pending deliveries (with their URL and secret)."""
