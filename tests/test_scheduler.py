@@ -630,6 +630,34 @@ class TestProcesses:
         titles = sorted(pin["title"] for pin in sandbox.state.pins.values())
         assert titles == ["Post a", "Post b", "Post c", "Post d"]
 
+    def test_a_medium_removed_by_another_process_fails_only_its_post(
+        self, sandbox: Sandbox, database: str
+    ) -> None:
+        """Another process removes one post's stored medium (as DELETE /v1/media does) before a
+        real worker takes the batch: that post fails, saying its medium is gone; the batch's
+        other posts go out with their own files, once."""
+        due = time.time() + 2
+        _schedule_files(sandbox, database, [_post(sandbox, name, due) for name in "abcd"])
+        remover = (
+            "import sys\nfrom publisher import open_backend\n"
+            "backend = open_backend(sys.argv[1])\n"
+            "item = backend.schedule.get('b')\n"
+            "medium = item.post['media'][0]['mediaId']\n"
+            "print(backend.media.delete(medium, item.workspace))\n"
+            "backend.close()\n"
+        )
+        removed = subprocess.run([sys.executable, "-c", remover, database], capture_output=True, text=True,
+                                 timeout=60, check=False)  # fmt: skip
+        assert removed.stdout == "True\n", removed.stderr
+        time.sleep(max(0.0, due - time.time()))
+        done = subprocess.run([*_worker_process_command(database), "--once"], env=_env(sandbox),
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert _statuses(database) == {"a": "published", "b": "failed", "c": "published", "d": "published"}
+        shown = run("schedule", "show", "b", "--database", database)
+        assert "is gone" in shown.stdout
+        assert sorted(pin["title"] for pin in sandbox.state.pins.values()) == ["Post a", "Post c", "Post d"]
+
 
 class TestCommands:
     def test_schedule_list_show_cancel_retry(self, sandbox: Sandbox, database: str) -> None:
