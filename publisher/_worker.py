@@ -217,6 +217,10 @@ class Worker:
                 async with asyncio.timeout(left):
                     await self._wake.wait()
         if sending:
+            # one turn of the loop first: a send whose wait ended in time, but whose task has not
+            # resumed yet (a loop running late can wake this task before it), finishes
+            await asyncio.sleep(0)
+        if sending:
             for task in sending:
                 task.cancel()
             await asyncio.wait(list(sending))  # their callbacks run: a post done just now is recorded
