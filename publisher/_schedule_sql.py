@@ -340,12 +340,13 @@ class SqlScheduleStore:
         return changed
 
     def next_due(self) -> float | None:
-        with self.dialect.transaction() as sql:
+        with self.dialect.transaction() as sql:  # each an index's first entry, not a walk of all
             row = sql.execute(
-                "SELECT MIN(CASE status WHEN 'scheduled' THEN next_attempt_at ELSE lease_until END) "
-                "FROM scheduled_posts WHERE status IN ('scheduled', 'sending')"
+                "SELECT (SELECT MIN(next_attempt_at) FROM scheduled_posts WHERE status = 'scheduled'), "
+                "(SELECT MIN(lease_until) FROM scheduled_posts WHERE status = 'sending')"
             ).fetchone()
-        return None if row[0] is None else float(row[0])
+        found = [float(value) for value in row if value is not None]
+        return min(found) if found else None
 
     def rows(self, where: str, parameters: Sequence[Any] = ()) -> Iterator[ScheduledPost]:
         """Rows matching a condition (for a backend's housekeeping)."""

@@ -55,6 +55,13 @@ MIGRATIONS = (
     # (thousands, scheduled together) need no sort to find the first
     """DROP INDEX scheduled_posts_due;
     CREATE INDEX scheduled_posts_due ON scheduled_posts (status, next_attempt_at, id)""",
+    # only the posts waiting (or being sent) are in the indexes that find them: a post that
+    # ended leaves them, so they stay as small as the work still to do, and a take or an ending
+    # changes fewer pages (a worker writes about a third fewer pages a post)
+    """DROP INDEX scheduled_posts_due;
+    DROP INDEX scheduled_posts_lease;
+    CREATE INDEX scheduled_posts_due ON scheduled_posts (next_attempt_at, id) WHERE status = 'scheduled';
+    CREATE INDEX scheduled_posts_lease ON scheduled_posts (lease_until) WHERE status = 'sending'""",
 )
 
 

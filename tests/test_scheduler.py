@@ -261,6 +261,52 @@ def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_rec
         store.close()
 
 
+def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_posts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schedule file of the previous schema (every post in the due and lease indexes) opens
+    migrated: its posts kept in their states and taken in the same order; the indexes hold only
+    posts waiting or being sent; a take and `next_due` search them instead of walking the table."""
+    from publisher import _schedule_sqlite  # the schema as it was
+
+    path = tmp_path / "schedule.sqlite3"
+    monkeypatch.setattr(_schedule_sqlite, "MIGRATIONS", _schedule_sqlite.MIGRATIONS[:3])
+    old = SqliteScheduleStore(path)
+    for name, due in (("sent", START), ("sending", START + 1), ("late", START + 30), ("early", START + 20)):
+        old.add(_item(name, due))
+    first = old.take(START + 1, "w", 60)
+    assert first is not None
+    assert old.finish("sent", "default", "w", Outcome(PostState.PUBLISHED, "1", "u"), START + 1)
+    assert old.take(START + 1, "w", 60) is not None  # "sending", leased until START + 61
+    old.close()
+    monkeypatch.undo()
+
+    store = SqliteScheduleStore(path)
+    try:
+        assert store._db.execute("PRAGMA user_version").fetchone() == (len(_schedule_sqlite.MIGRATIONS),)
+        indexes = dict(store._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                         "AND name LIKE 'scheduled_posts_%'"))  # fmt: skip
+        assert "WHERE status = 'scheduled'" in indexes["scheduled_posts_due"]
+        assert "WHERE status = 'sending'" in indexes["scheduled_posts_lease"]
+        assert {i.id: i.status for i in store.list()} == {
+            "sent": PostState.PUBLISHED, "sending": PostState.SENDING,
+            "early": PostState.SCHEDULED, "late": PostState.SCHEDULED,
+        }  # fmt: skip
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        assert store.next_due() == START + 20
+        taken = store.finish_and_take((), START + 61, "w2", 60, 3).taken
+        assert [(i.id, i.taken_over) for i in taken] == [("sending", True), ("early", False), ("late", False)]
+        store._db.set_trace_callback(None)
+        for statement in (s for s in statements if s.startswith("SELECT")):
+            plan = " | ".join(row[-1] for row in store._db.execute(f"EXPLAIN QUERY PLAN {statement}"))
+            assert "SCAN scheduled_posts" not in plan, plan
+            assert "USING INDEX scheduled_posts_due" in plan, plan
+        assert store.next_due() == START + 121  # the leases of the posts just taken
+    finally:
+        store.close()
+
+
 class Clock:
     def __init__(self, now: float) -> None:
         self.now = now
