@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeGuard
 
 from pinrules import SNIFF_BYTES, UPLOAD_ID_PREFIX, is_upload_id, sniff
 
@@ -55,7 +55,7 @@ def new_media_id() -> str:
     return UPLOAD_ID_PREFIX + secrets.token_urlsafe(18)
 
 
-def is_stored_media_id(value: object) -> bool:
+def is_stored_media_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and is_upload_id(value)
 
 
@@ -106,7 +106,8 @@ class MediaStore(Protocol):
         """The items of `workspace` among `media_ids`, by id, in one read (missing ones left out)."""
 
     def open(self, media: StoredMedia) -> contextlib.AbstractContextManager[Path]:
-        """A local file holding the media's bytes, for the time of the `with`."""
+        """A local file holding the media's bytes, directly in `folder`, for the time of the
+        `with`."""
 
     def delete(self, media_id: str, workspace: str) -> bool: ...
 
@@ -167,7 +168,7 @@ class FolderMedia:
     @contextlib.contextmanager
     def open(self, media: StoredMedia) -> Iterator[Path]:
         path = self.folder / media.id
-        if not path.is_file():
+        if not os.path.isfile(path):
             raise MediaError(f"media {media.id} is recorded but its file {path} is gone")
         yield path
 

@@ -336,31 +336,27 @@ class Worker:
         """The post with stored media (`med_...` ids) as local files, and their folder. `known`:
         the media as looked up with the post's batch (one missing there is gone)."""
         post = dict(item.post)
-        media = post.get("media")
+        if not _stored_media_ids(post):
+            yield post, Path.cwd()  # the post's paths lead into it
+            return
         with contextlib.ExitStack() as stack:
-            stored_media = isinstance(media, list) and any(
-                isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId")) for entry in media
-            )
-            folder = self.media.folder if stored_media else Path.cwd()  # the post's paths lead into it
-            if isinstance(media, list) and stored_media:
-                items = []
-                for entry in media:
-                    if not (isinstance(entry, dict) and is_stored_media_id(entry.get("mediaId"))):
-                        items.append(entry)
-                        continue
-                    media_id = entry["mediaId"]
-                    stored = (
-                        known.get((item.workspace, media_id))
-                        if known is not None
-                        else self.media.get(media_id, item.workspace)
-                    )
-                    if stored is None:
-                        raise MediaError(f"stored media {media_id} is gone")
-                    path = stack.enter_context(self.media.open(stored))
-                    local = str(path.relative_to(folder))
-                    items.append({k: v for k, v in entry.items() if k != "mediaId"} | {"path": local})
-                post["media"] = items
-            yield post, folder
+            items = []
+            for entry in post["media"]:
+                media_id = entry.get("mediaId") if isinstance(entry, dict) else None
+                if not is_stored_media_id(media_id):
+                    items.append(entry)
+                    continue
+                stored = (
+                    known.get((item.workspace, media_id))
+                    if known is not None
+                    else self.media.get(media_id, item.workspace)
+                )
+                if stored is None:
+                    raise MediaError(f"stored media {media_id} is gone")
+                path = stack.enter_context(self.media.open(stored))  # a file in the media folder
+                items.append({k: v for k, v in entry.items() if k != "mediaId"} | {"path": path.name})
+            post["media"] = items
+            yield post, self.media.folder
 
     async def _renew(self, item: ScheduledPost) -> None:
         """Keep the lease while the post is being sent (a video upload can take long)."""

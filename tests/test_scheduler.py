@@ -203,6 +203,15 @@ class TestStoreContract:
                                                          (ours[0], ours[2])}  # fmt: skip
         assert backend.media.get_many([], "team") == {}
 
+    def test_stored_media_open_as_a_file_in_the_media_folder(self, backend: Backend) -> None:
+        """`open` gives a file directly in the media folder (a post sent from stored media names
+        it by its name there), holding the bytes stored."""
+        stored = backend.media.add(io.BytesIO(b"pixels"), workspace="team", kind="image", filename="a.jpg",
+                                   now=START)  # fmt: skip
+        with backend.media.open(stored) as path:
+            assert path.parent == backend.media.folder
+            assert path.read_bytes() == b"pixels"
+
 
 def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_record(tmp_path: Path) -> None:
     """SQLite commits a take, a post recorded published and a renewed lease without waiting for
