@@ -104,6 +104,7 @@ class Worker:
         self._rng = rng or random.Random()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()  # for `run`: a post ended, or a stop
+        self._alarm: asyncio.TimerHandle | None = None  # for `run`: a post waited `hold` for a slot
         self.report = WorkerReport()
 
     def stop(self) -> None:
@@ -123,12 +124,13 @@ class Worker:
         ready: Ready = collections.deque()  # taken, not started yet
         ended: list[tuple[ScheduledPost, Outcome]] = []
         known: Known | None = None  # the stored media of the posts in `ready`
+        loop = asyncio.get_running_loop()
         renewing = asyncio.create_task(self._renew_all(sending, ready, ended))
         try:
             while not self._stop.is_set():
                 room = self.settings.concurrency - len(sending)
                 if room and not ready:
-                    now = asyncio.get_running_loop().time()
+                    now = loop.time()
                     # a batch while the posts in flight are quick (a slot frees up soon); with a
                     # slow one among them (an upload), only what can start now
                     quick = all(now - began < self.settings.hold for _, began in sending.values())
@@ -143,20 +145,15 @@ class Worker:
                 while room and ready:
                     self._start(ready.popleft()[0], sending, ended, known)
                     room -= 1
-                held = asyncio.get_running_loop().time() - ready[0][1] if ready else 0.0
-                if held >= self.settings.hold:
+                if ready and loop.time() - ready[0][1] >= self.settings.hold:
                     self._give_back(ready)  # every slot busy with slow sends: for another worker
                 if not sending:
                     await self._idle()
                     continue
-                # until a post ends or a stop; with room left (nothing due), until one is due;
-                # with posts waiting for a slot, until they have waited long enough
-                wait = self._until_due() if room else self.settings.hold - held if ready else None
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait):
-                        await self._wake.wait()
+                await self._next_event(room, ready)
         finally:
+            if self._alarm is not None:
+                self._alarm.cancel()
             try:
                 try:
                     self._give_back(ready)
@@ -167,6 +164,24 @@ class Worker:
             finally:
                 renewing.cancel()
         return self.report
+
+    async def _next_event(self, room: int, ready: Ready) -> None:
+        """Wait until a post ends or a stop; with posts waiting for a slot, at most until the
+        first has waited `hold` (one timer a batch, not one a wait: a wait ends whenever a post
+        does); with room left (nothing was due), at most until a post is due."""
+        if ready:
+            when = ready[0][1] + self.settings.hold
+            if self._alarm is None or self._alarm.when() != when:
+                if self._alarm is not None:
+                    self._alarm.cancel()
+                self._alarm = asyncio.get_running_loop().call_at(when, self._wake.set)
+        self._wake.clear()
+        if not room:
+            await self._wake.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._until_due()):
+                await self._wake.wait()
 
     def _start(
         self,
