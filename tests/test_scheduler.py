@@ -270,16 +270,11 @@ def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_rec
         store.close()
 
 
-def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_posts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_posts(tmp_path: Path) -> None:
     """A schedule file of the previous schema (every post in the due and lease indexes) opens
     migrated: its posts kept in their states and taken in the same order; the indexes hold only
     posts waiting or being sent; a take and `next_due` search them instead of walking the table."""
-    from publisher import _schedule_sqlite  # the schema as it was
-
     path = tmp_path / "schedule.sqlite3"
-    monkeypatch.setattr(_schedule_sqlite, "MIGRATIONS", _schedule_sqlite.MIGRATIONS[:3])
     old = SqliteScheduleStore(path)
     for name, due in (("sent", START), ("sending", START + 1), ("late", START + 30), ("early", START + 20)):
         old.add(_item(name, due))
@@ -287,12 +282,17 @@ def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_post
     assert first is not None
     assert old.finish("sent", "default", "w", Outcome(PostState.PUBLISHED, "1", "u"), START + 1)
     assert old.take(START + 1, "w", 60) is not None  # "sending", leased until START + 61
+    (version,) = old._db.execute("PRAGMA user_version").fetchone()
     old.close()
-    monkeypatch.undo()
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:  # the indexes as they were
+        db.executescript(f"""DROP INDEX scheduled_posts_due; DROP INDEX scheduled_posts_lease;
+            CREATE INDEX scheduled_posts_due ON scheduled_posts (status, next_attempt_at, id);
+            CREATE INDEX scheduled_posts_lease ON scheduled_posts (status, lease_until);
+            PRAGMA user_version = {version - 1}""")
 
     store = SqliteScheduleStore(path)
     try:
-        assert store._db.execute("PRAGMA user_version").fetchone() == (len(_schedule_sqlite.MIGRATIONS),)
+        assert store._db.execute("PRAGMA user_version").fetchone() == (version,)
         indexes = dict(store._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                                          "AND name LIKE 'scheduled_posts_%'"))  # fmt: skip
         assert "WHERE status = 'scheduled'" in indexes["scheduled_posts_due"]
