@@ -8,7 +8,8 @@
   `RateLimiter(math.inf)`), each against a fresh stand-in; afterwards every post must be
   `published` and the stand-in must hold exactly one pin per post. Rounds alternate which side
   goes first, and the best round of each is compared (every post waits for one disk sync, whose
-  time varies by 2x from run to run here); each round's own ratio is printed too;
+  time varies by 2x from run to run here). Also printed: each round's own ratio, and the pins
+  a second on the stand-in from the first pin to the last (the worker's start-up left out);
 - lateness: posts offered at 100 a second (each scheduled by `schedule()` in this process a few
   seconds before it is due, due times 10 ms apart) while one `pinrules worker` runs: for each
   post, when its pin was created on the stand-in minus when it was due; goal p99 under 2 s;
@@ -118,8 +119,19 @@ def _stand_in() -> Iterator[None]:
 
 def _check_pins() -> tuple[int, int]:
     """(pins on the stand-in, duplicates: pins beyond the first of each post)."""
-    titles = Counter(pin["title"] for pin in stand_in.pins(BASE))
-    return sum(titles.values()), sum(n - 1 for n in titles.values())
+    pins, duplicates, _ = _pins_made()
+    return pins, duplicates
+
+
+def _pins_made() -> tuple[int, int, float]:
+    """As `_check_pins`, and the pins made a second from the first to the last (a rate that
+    leaves out what comes before the first create: a process's start-up, a client's making)."""
+    found = stand_in.pins(BASE)
+    titles = Counter(pin["title"] for pin in found)
+    stamps = [float(pin[stand_in.STAMP]) for pin in found]
+    span = max(stamps) - min(stamps) if stamps else 0.0
+    rate = (len(stamps) - 1) / span if span > 0 else math.nan
+    return sum(titles.values()), sum(n - 1 for n in titles.values()), rate
 
 
 def _statuses(backend: Backend) -> Counter[str]:
@@ -175,6 +187,7 @@ class Drained:
     seconds: float
     cpu: float  # the worker process's user + system CPU seconds
     output: str
+    rate: float = math.nan  # pins a second on the stand-in, its first pin to its last
 
 
 def _drain(database: str, work: Path, *extra: str) -> Drained:
@@ -191,16 +204,17 @@ def _drain(database: str, work: Path, *extra: str) -> Drained:
     return Drained(seconds, cpu, done.stdout.strip())
 
 
-def _direct_round(posts: list[dict[str, Any]], folder: Path, journal: Path) -> tuple[float, float]:
-    """One direct run on a fresh stand-in: its seconds and CPU seconds."""
+def _direct_round(posts: list[dict[str, Any]], folder: Path, journal: Path) -> tuple[float, float, float]:
+    """One direct run on a fresh stand-in: its seconds, CPU seconds, and pins a second while
+    publishing (first pin to last)."""
     count = len(posts)
     with _stand_in():
         cpu_before = time.process_time()
         seconds = asyncio.run(_direct(posts, folder, journal))
         cpu = time.process_time() - cpu_before
-        pins, duplicates = _check_pins()
+        pins, duplicates, rate = _pins_made()
     _require(pins == count and duplicates == 0, f"direct: {pins} pins for {count} posts ({duplicates} twice)")
-    return seconds, cpu
+    return seconds, cpu, rate
 
 
 def _worker_round(count: int, template: Path, store: Path) -> Drained:
@@ -209,7 +223,7 @@ def _worker_round(count: int, template: Path, store: Path) -> Drained:
     database = f"sqlite:{store}"
     with _stand_in():
         drained = _drain(database, store.parent)
-        pins, duplicates = _check_pins()
+        pins, duplicates, drained.rate = _pins_made()
     backend = open_backend(database)
     statuses = _statuses(backend)
     backend.close()
@@ -244,7 +258,7 @@ def throughput(count: int, work: Path, rounds: int = ROUNDS) -> tuple[list[Row],
     print(
         f"  enqueue (schedule(), files checked and copied): {enqueued:.1f} s, {count / enqueued:,.0f} posts/s"
     )
-    direct: list[tuple[float, float]] = []
+    direct: list[tuple[float, float, float]] = []  # seconds, CPU seconds, pins a second
     drained: list[Drained] = []
     for n in range(rounds):  # which side goes first alternates: neither always follows the other
         if n % 2:
@@ -256,8 +270,9 @@ def throughput(count: int, work: Path, rounds: int = ROUNDS) -> tuple[list[Row],
         print(f"  round {n + 1}: direct {alone:5.1f} s, worker {worker:5.1f} s, {alone / worker:.3f}x")
     # beside the best of each side: each round's ratio, the two sides measured back to back
     paired = statistics.median(d[0] / w.seconds for d, w in zip(direct, drained, strict=True))
-    direct_seconds, direct_cpu = min(direct)
+    direct_seconds, direct_cpu, _ = min(direct)
     best = min(drained, key=lambda d: d.seconds)
+    steady = max(d.rate for d in drained) / max(rate for _, _, rate in direct)
     direct_rate, worker_rate = count / direct_seconds, count / best.seconds
     ratio = worker_rate / direct_rate
     print(f"  direct, Publisher in this process:   {direct_seconds:6.1f} s  {direct_rate:6,.0f} posts/s  "
@@ -265,6 +280,9 @@ def throughput(count: int, work: Path, rounds: int = ROUNDS) -> tuple[list[Row],
     print(f"  one worker, `pinrules worker --once`: {best.seconds:6.1f} s  {worker_rate:6,.0f} posts/s  "
           f"CPU {best.cpu / count * 1000:.2f} ms a post (start-up included); {best.output}")  # fmt: skip
     print(f"  the rounds' own ratios (worker / direct run beside it): median {paired:.3f}x")
+    print(f"  pins a second from the first pin to the last (start-up left out), best of each: "
+          f"direct {max(rate for _, _, rate in direct):,.0f}, worker {max(d.rate for d in drained):,.0f}, "
+          f"{steady:.3f}x")  # fmt: skip
     print(f"  every round: all {count:,} published, one pin each on the stand-in, no duplicates")
     goal = f">= {THROUGHPUT_GOAL}x"
     rows: list[Row] = [
@@ -272,6 +290,7 @@ def throughput(count: int, work: Path, rounds: int = ROUNDS) -> tuple[list[Row],
         ("direct Publisher: throughput (posts/s)", direct_rate, "info", True),
         (f"{count:,} due at once: one worker / direct", ratio, goal, ratio >= THROUGHPUT_GOAL),
         ("the same, median of the rounds' own ratios", paired, "info", True),
+        ("the same, first pin to last (start-up left out)", steady, "info", True),
     ]
     return rows, direct_rate
 
