@@ -174,7 +174,7 @@ class Worker:
             if self._alarm is None or self._alarm.when() != when:
                 if self._alarm is not None:
                     self._alarm.cancel()
-                self._alarm = asyncio.get_running_loop().call_at(when, self._wake.set)
+                self._alarm = asyncio.get_running_loop().call_at(when, self._ring)
         self._wake.clear()
         if not room:
             await self._wake.wait()
@@ -182,6 +182,13 @@ class Worker:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._until_due()):
                 await self._wake.wait()
+
+    def _ring(self) -> None:
+        """The alarm: the first post waiting for a slot has waited `hold`. Spent, it is armed
+        again if that post still waits (the loop may run a timer up to its clock's resolution
+        early, before `run` sees the wait as long enough)."""
+        self._alarm = None
+        self._wake.set()
 
     def _start(
         self,

@@ -4,6 +4,7 @@ the stand-in, and real worker processes (two at once, SIGKILL mid-create, SIGTER
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import io
 import json
@@ -943,6 +944,21 @@ class TestWorkerStopsAndFaults:
 
         asyncio.run(go())
         assert (sent, _status(backend, "p")) == ([], "scheduled")
+
+    def test_a_spent_alarm_is_armed_again_while_its_post_still_waits(self, backend: Backend) -> None:
+        """The loop may run a timer up to its clock's resolution early, so `run` can find the
+        first post waiting for a slot not yet held `hold` after its alarm rang. The next wait
+        arms the alarm again (its time has come: it rings at once) instead of lasting until some
+        post ends, which with slow sends in every slot could be minutes."""
+        worker = _bare_worker(backend, _send_after({}), time.time, hold=0.05)
+
+        async def go() -> None:
+            loop = asyncio.get_running_loop()
+            ready: Any = collections.deque([(_item("p", START), loop.time() - 0.04)])
+            await asyncio.wait_for(worker._next_event(0, ready), 5)  # the alarm rings in 10 ms
+            await asyncio.wait_for(worker._next_event(0, ready), 5)  # the same post, still waiting
+
+        asyncio.run(go())
 
     def test_a_post_ending_as_the_grace_period_runs_out_is_recorded(self, backend: Backend) -> None:
         """A post done in the same moment the grace period ends is recorded, not left sending."""
