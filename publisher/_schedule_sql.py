@@ -179,8 +179,9 @@ class SqlScheduleStore:
     ) -> list[ScheduledPost]:
         where, parameters = ["workspace = ?"], [workspace]
         if status is not None:
-            where.append("status = ?")
-            parameters.append(str(status))
+            # a literal (one of PostState's names), not a parameter: SQLite then reads posts
+            # waiting or being sent through the partial index that holds only those
+            where.append(f"status = '{PostState(status).value}'")
         if after is not None:
             where.append("(due_at > ? OR (due_at = ? AND id > ?))")
             parameters += [after[0], after[0], after[1]]  # type: ignore[list-item]

@@ -62,6 +62,10 @@ MIGRATIONS = (
     DROP INDEX scheduled_posts_lease;
     CREATE INDEX scheduled_posts_due ON scheduled_posts (next_attempt_at, id) WHERE status = 'scheduled';
     CREATE INDEX scheduled_posts_lease ON scheduled_posts (lease_until) WHERE status = 'sending'""",
+    # listing a workspace's waiting posts (`schedule list --status scheduled`, the service's
+    # GET /v1/posts?status=scheduled) walks them in due order, not the whole workspace
+    """CREATE INDEX scheduled_posts_waiting ON scheduled_posts (workspace, due_at, id)
+    WHERE status = 'scheduled'""",
 )
 
 

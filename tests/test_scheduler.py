@@ -274,7 +274,8 @@ def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_rec
 def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_posts(tmp_path: Path) -> None:
     """A schedule file of the previous schema (every post in the due and lease indexes) opens
     migrated: its posts kept in their states and taken in the same order; the indexes hold only
-    posts waiting or being sent; a take and `next_due` search them instead of walking the table."""
+    posts waiting or being sent; a take, `next_due` and a list of the waiting posts search them
+    instead of walking the table (or the workspace)."""
     path = tmp_path / "schedule.sqlite3"
     old = SqliteScheduleStore(path)
     for name, due in (("sent", START), ("sending", START + 1), ("late", START + 30), ("early", START + 20)):
@@ -286,10 +287,11 @@ def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_post
     (version,) = old._db.execute("PRAGMA user_version").fetchone()
     old.close()
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:  # the indexes as they were
-        db.executescript(f"""DROP INDEX scheduled_posts_due; DROP INDEX scheduled_posts_lease;
+        db.executescript("""DROP INDEX scheduled_posts_due; DROP INDEX scheduled_posts_lease;
+            DROP INDEX scheduled_posts_waiting;
             CREATE INDEX scheduled_posts_due ON scheduled_posts (status, next_attempt_at, id);
             CREATE INDEX scheduled_posts_lease ON scheduled_posts (status, lease_until);
-            PRAGMA user_version = {version - 1}""")
+            PRAGMA user_version = 3""")  # the schema's third version
 
     store = SqliteScheduleStore(path)
     try:
@@ -302,17 +304,20 @@ def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_post
             "sent": PostState.PUBLISHED, "sending": PostState.SENDING,
             "early": PostState.SCHEDULED, "late": PostState.SCHEDULED,
         }  # fmt: skip
+        store.add(_item("next", START + 90))  # waiting, not due at the take below
         statements: list[str] = []
         store._db.set_trace_callback(statements.append)
         assert store.next_due() == START + 20
         taken = store.finish_and_take((), START + 61, "w2", 60, 3).taken
         assert [(i.id, i.taken_over) for i in taken] == [("sending", True), ("early", False), ("late", False)]
+        assert [i.id for i in store.list(status=PostState.SCHEDULED)] == ["next"]
         store._db.set_trace_callback(None)
         for statement in (s for s in statements if s.startswith("SELECT")):
             plan = " | ".join(row[-1] for row in store._db.execute(f"EXPLAIN QUERY PLAN {statement}"))
             assert "SCAN scheduled_posts" not in plan, plan
-            assert "USING INDEX scheduled_posts_due" in plan, plan
-        assert store.next_due() == START + 121  # the leases of the posts just taken
+            wanted = "scheduled_posts_waiting" if "ORDER BY due_at" in statement else "scheduled_posts_due"
+            assert f"USING INDEX {wanted}" in plan, plan
+        assert store.next_due() == START + 90  # "next"; the leases of the posts just taken end at + 121
     finally:
         store.close()
 
