@@ -271,6 +271,47 @@ def test_sqlite_waits_for_the_disk_on_every_change_but_a_take_or_a_published_rec
         store.close()
 
 
+def _back_to_the_third_schema(path: Path) -> None:
+    """A schedule file of today, its indexes put back as the schema's third version had them."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.executescript("""DROP INDEX scheduled_posts_due; DROP INDEX scheduled_posts_lease;
+            DROP INDEX scheduled_posts_waiting;
+            CREATE INDEX scheduled_posts_due ON scheduled_posts (status, next_attempt_at, id);
+            CREATE INDEX scheduled_posts_lease ON scheduled_posts (status, lease_until);
+            PRAGMA user_version = 3""")
+
+
+def test_two_processes_opening_an_old_schedule_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """Two `pinrules schedule list` processes open a schedule file of the third schema at the
+    same moment: one migrates it, the other waits and finds it done; both list every post, and
+    the file ends at the newest version with each index once and no post lost or changed."""
+    store = SqliteScheduleStore(tmp_path / "schedule.sqlite3")
+    for n in range(3000):  # enough rows that the migration takes a moment
+        store.add(_item(f"p{n:04d}", START + n))
+    (version,) = store._db.execute("PRAGMA user_version").fetchone()
+    store.close()
+    _back_to_the_third_schema(tmp_path / "schedule.sqlite3")
+    command = [sys.executable, "-m", "pinrules", "schedule", "list", "--database", f"sqlite:{tmp_path}",
+               "--status", "scheduled", "--format", "json"]  # fmt: skip
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]  # fmt: skip
+    for process in both:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert [item["id"] for item in json.loads(out)] == [f"p{n:04d}" for n in range(3000)]
+    with contextlib.closing(sqlite3.connect(tmp_path / "schedule.sqlite3")) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (version,)
+        listed = "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'scheduled_posts_%'"
+        names = sorted(name for (name,) in db.execute(listed))
+        assert names == ["scheduled_posts_due", "scheduled_posts_lease", "scheduled_posts_waiting"]
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT COUNT(*), MIN(status), MAX(status) FROM scheduled_posts").fetchone() == (
+            3000,
+            "scheduled",
+            "scheduled",
+        )
+
+
 def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_posts(tmp_path: Path) -> None:
     """A schedule file of the previous schema (every post in the due and lease indexes) opens
     migrated: its posts kept in their states and taken in the same order; the indexes hold only
@@ -286,12 +327,7 @@ def test_a_schedule_from_before_the_partial_indexes_is_migrated_keeping_its_post
     assert old.take(START + 1, "w", 60) is not None  # "sending", leased until START + 61
     (version,) = old._db.execute("PRAGMA user_version").fetchone()
     old.close()
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:  # the indexes as they were
-        db.executescript("""DROP INDEX scheduled_posts_due; DROP INDEX scheduled_posts_lease;
-            DROP INDEX scheduled_posts_waiting;
-            CREATE INDEX scheduled_posts_due ON scheduled_posts (status, next_attempt_at, id);
-            CREATE INDEX scheduled_posts_lease ON scheduled_posts (status, lease_until);
-            PRAGMA user_version = 3""")  # the schema's third version
+    _back_to_the_third_schema(path)
 
     store = SqliteScheduleStore(path)
     try:
