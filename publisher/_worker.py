@@ -34,6 +34,9 @@ from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
 
 log = logging.getLogger("pinrules.worker")
 
+# a batch: the slots' worth of posts that start now and as many that follow as slots free up
+# (half the store transactions of one slots' worth; each waits at most `hold` for its slot)
+BATCH_SLOTS = 2
 # posts taken in a batch, waiting for a free slot: (post, when taken, on the loop's clock)
 Ready = collections.deque[tuple[ScheduledPost, float]]
 # `run`'s posts being sent, by their task: (post, when its send began, on the loop's clock)
@@ -115,9 +118,10 @@ class Worker:
     async def run(self, *, once: bool = False) -> WorkerReport:
         """Send due posts until stopped; with `once`, until nothing is due, then return.
 
-        Up to `concurrency` posts are sent at once. Posts are taken a batch at a time (as many
-        as can be sent at once), together with recording how the posts sent before ended, in
-        one store transaction: one commit per batch instead of two per post. A failure is
+        Up to `concurrency` posts are sent at once. Posts are taken a batch at a time (what can
+        start now; twice the slots while the posts in flight are quick), together with recording
+        how the posts sent before ended, in one store transaction: one commit per batch instead
+        of two per post. A failure is
         recorded at once (and synced). One task renews the leases of the posts taken; on a
         stop, those taken but not started go back to the store as they were."""
         sending: Sending = {}
@@ -131,10 +135,14 @@ class Worker:
                 room = self.settings.concurrency - len(sending)
                 if room and not ready:
                     now = loop.time()
-                    # a batch while the posts in flight are quick (a slot frees up soon); with a
-                    # slow one among them (an upload), only what can start now
-                    quick = all(now - began < self.settings.hold for _, began in sending.values())
-                    batch = self.settings.concurrency if quick else room
+                    # while the posts in flight are quick (a slot frees up soon), a batch of
+                    # twice the slots: what starts now and what follows as slots free up, one
+                    # store transaction for both; with none in flight yet (how quick is not
+                    # known) or a slow one among them (an upload), only what can start now
+                    quick = bool(sending) and all(
+                        now - began < self.settings.hold for _, began in sending.values()
+                    )
+                    batch = BATCH_SLOTS * self.settings.concurrency if quick else room
                     taken = self._exchange(ended, batch)
                     ready.extend((item, now) for item in taken)
                     known = self._look_up_media(taken)

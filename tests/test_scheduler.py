@@ -478,9 +478,9 @@ class TestWorker:
         assert seen[-1][1]["pin_id"] == next(iter(sandbox.state.pins))
 
     def test_a_worker_records_and_takes_a_batch_at_a_time(self, sandbox: Sandbox, tmp_path: Path) -> None:
-        """`run` takes posts a batch at a time (as many as it sends at once), recording those
-        that ended in the same transaction: about one write transaction of the store per batch,
-        not two per post."""
+        """`run` takes posts a batch at a time (up to twice as many as it sends at once),
+        recording those that ended in the same transaction: about one write transaction of the
+        store per batch, not two per post."""
         backend = open_backend(f"sqlite:{tmp_path / 'db'}")
         try:
             clock = Clock(time.time())
@@ -1185,6 +1185,35 @@ class TestWorkerStopsAndFaults:
                    owner="B", sent_before=senders.sent_before)  # fmt: skip
         asyncio.run(b.run(once=True))
         assert (_status(backend, "a") != "missed", sent) == (True, ["a"])
+
+    def test_quick_sends_in_flight_take_twice_the_slots(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The first take (nothing in flight: how quick sends are is not known) takes what can
+        start; once a slot frees while the other posts in flight are quick, a take takes twice
+        the slots, so half as many store transactions. Nothing is given back, each post is
+        taken once, and the posts go out in due order."""
+        for n in range(10):
+            backend.schedule.add(_item(f"p{n}", time.time() - 20 + n))
+        asked: list[int] = []
+        real = backend.schedule.finish_and_take
+
+        def counting(ended: Any, now: float, owner: str, lease: float, room: int) -> Any:
+            asked.append(room)
+            return real(ended, now, owner, lease, room)
+
+        monkeypatch.setattr(backend.schedule, "finish_and_take", counting)
+        monkeypatch.setattr(backend.schedule, "release", lambda *_: pytest.fail("a post went back"))
+        sent: list[str] = []  # the slots free one at a time: p0 ends first, the others in turn
+        send = _send_after({f"p{n}": 0.02 * (n % 2 + 1) for n in range(10)}, sent)
+        worker = _bare_worker(backend, send, time.time, concurrency=2)
+        assert asyncio.run(worker.run(once=True)).counts == {"published": 10}
+        takes = [room for room in asked if room]
+        assert takes[0] == 2, asked
+        assert 4 in takes[1:], asked  # (two slots that end at once take 2 again)
+        assert max(takes) == 4, asked
+        assert sent == [f"p{n}" for n in range(10)]
+        assert [backend.schedule.get(f"p{n}").attempts for n in range(10)] == [1] * 10  # type: ignore[union-attr]
 
     def test_slow_sends_in_every_slot_take_only_what_can_start(
         self, backend: Backend, monkeypatch: pytest.MonkeyPatch
