@@ -15,7 +15,7 @@ Two checks, with one code (`post.media.path_outside`):
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -108,16 +108,18 @@ def _media_paths(post: Any) -> Iterator[tuple[int, str]]:
 
 
 def media_outside_findings(
-    post: Any, base_dir: Path, folders: MediaFolders, *, resolve: bool
+    post: Any, base_dir: Path, folders: MediaFolders, *, resolve: bool, checked: Container[str] = ()
 ) -> list[Finding]:
     """`post.media.path_outside` for each media path leaving the allowed folders: as written,
-    and with `resolve` also after following symlinks."""
+    and with `resolve` also after following symlinks, except for the `checked` paths (a
+    scheduler's stored copies: its own files, named by it; the file opened to be sent is
+    checked again whatever the path, see `publisher._media_file`)."""
     findings: list[Finding] = []
     for index, value in _media_paths(post):
         where: tuple[str | int, ...] = ("media", index, "path")
         if folders.outside_as_written(value, base_dir):
             findings.append((CODE, where, f"{value!r} leads outside the post's folder and the project"))
-        elif resolve and folders.outside_resolved(value, base_dir):
+        elif resolve and value not in checked and folders.outside_resolved(value, base_dir):
             message = f"{value!r} is a link to a file outside the post's folder and the project"
             findings.append((CODE, where, message))
     return findings

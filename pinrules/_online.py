@@ -7,8 +7,8 @@ aiohttp is imported only when URLs are actually checked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,22 +134,31 @@ def url_findings(target: Target, facts: UrlFacts) -> list[Finding]:
 
 @dataclass
 class OnlinePost:
-    """A post to check online, and the folder its relative media paths start from."""
+    """A post to check online, and the folder its relative media paths start from. `checked`:
+    what is already known of some of its local files, by their path as the post writes it (a
+    scheduler's stored copies, whose size and type were found when they were stored and which
+    do not change): those are judged from these facts, not looked at again."""
 
     post: Any
     base_dir: Path
+    checked: Mapping[str, FileFacts] = field(default_factory=dict)
 
 
 async def online_findings(posts: Sequence[OnlinePost], network: NetworkSettings) -> list[list[Finding]]:
     """Findings of the files and network phases for each post; URLs checked all at once."""
-    return await target_findings([(targets(item.post), item.base_dir) for item in posts], network)
+    per_post = [(targets(item.post), item.base_dir) for item in posts]
+    return await target_findings(per_post, network, checked=[item.checked for item in posts])
 
 
 async def target_findings(
-    per_post: Sequence[tuple[list[Target], Path]], network: NetworkSettings
+    per_post: Sequence[tuple[list[Target], Path]],
+    network: NetworkSettings,
+    *,
+    checked: Sequence[Mapping[str, FileFacts]] = (),
 ) -> list[list[Finding]]:
     """Like `online_findings`, from each post's targets (taken while its file was at hand) and
-    the folder its relative media paths start from."""
+    the folder its relative media paths start from; `checked`, when given, has each post's
+    (see `OnlinePost`)."""
     urls = [t.value for ts, _ in per_post for t in ts if t.source == "url"]
     facts: dict[str, UrlFacts] = {}
     if urls:
@@ -157,11 +166,13 @@ async def target_findings(
 
         facts = await probe_all(urls, network)
     results = []
-    for found, base_dir in per_post:
+    for index, (found, base_dir) in enumerate(per_post):
+        known = checked[index] if checked else {}
         findings: list[Finding] = []
         for target in found:
             if target.source == "path":
-                findings += file_findings(target, inspect_file(resolve_media_path(target.value, base_dir)))
+                file = known.get(target.value) or inspect_file(resolve_media_path(target.value, base_dir))
+                findings += file_findings(target, file)
             else:
                 findings += url_findings(target, facts[target.value])
         results.append(findings)

@@ -16,7 +16,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 from pinrules import (
     Diagnostic,
     Document,
+    FileFacts,
     Finding,
     MediaFolders,
     NetworkSettings,
@@ -132,17 +133,19 @@ class Publisher:
         base_dir: Path | None = None,
         document: Document | None = None,
         owner: str | None = None,
+        checked_files: Mapping[str, FileFacts] | None = None,
     ) -> PublishResult:
         """Preflight `post` and, when it passes, publish it once: its result, never an exception
         for anything that happens to this post. `owner` names the claim (a scheduler worker's id;
-        default: this publisher's)."""
+        default: this publisher's). `checked_files`: what is known of some of its local files,
+        by path as written (see `OnlinePost.checked`): judged from these facts, not looked at
+        again before sending; the file opened to be sent is checked as ever."""
         result = PublishResult(Status.REJECTED, file=document.name if document else None)
         if isinstance(post, dict) and isinstance(post.get("id"), str):
             result.post_id = post["id"]
         try:
-            await self._publish(
-                result, post, account=account, base_dir=base_dir, document=document, owner=owner or self.owner
-            )
+            await self._publish(result, post, account=account, base_dir=base_dir, document=document,
+                                owner=owner or self.owner, checked=checked_files or {})  # fmt: skip
         except (Unauthorized, ConnectionFailed):
             raise  # the token or the API, not this post (the board lookup lets them through): said once
         except asyncio.CancelledError as cancelled:  # the journal's row is already true (see Sender.run)
@@ -168,9 +171,10 @@ class Publisher:
         base_dir: Path | None,
         document: Document | None,
         owner: str,
+        checked: Mapping[str, FileFacts],
     ) -> None:
         base = base_dir or (Path(document.name).parent if document else Path.cwd())
-        result.diagnostics = await self._preflight(post, account, base, document)
+        result.diagnostics = await self._preflight(post, account, base, document, checked)
         if any(d.is_error for d in result.diagnostics):
             return
         due = None if self.options.ignore_schedule else due_at(post)
@@ -270,18 +274,19 @@ class Publisher:
         return self._folders
 
     async def _preflight(
-        self, post: Any, account: Any, base: Path, document: Document | None
+        self, post: Any, account: Any, base: Path, document: Document | None, checked: Mapping[str, FileFacts]
     ) -> list[Diagnostic]:
         diagnostics = (
             self.preflight.check_document(document, account)
             if document
             else self.preflight.check(post, account)
         )
-        outside = media_outside_findings(post, base, self._media_folders(), resolve=True)
+        folders = self._media_folders()
+        outside = media_outside_findings(post, base, folders, resolve=True, checked=checked)
         if outside:  # never look at (or into) a file outside the allowed folders
             diagnostics += self._explain(outside, document)
         else:
-            (findings,) = await online_findings([OnlinePost(post, base)], self.options.network)
+            (findings,) = await online_findings([OnlinePost(post, base, checked)], self.options.network)
             diagnostics += self.preflight.probe_diagnostics(findings, document)
         if document is None or self.options.ignored_in is None:
             return diagnostics

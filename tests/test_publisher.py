@@ -16,7 +16,8 @@ from urllib.parse import quote
 import jsonschema
 import pytest
 
-from pinrules import Preflight
+from pinrules import FileFacts, Preflight
+from pinrules.pinterest import IMAGE_MAX_BYTES
 from publisher import (
     Journal,
     PinterestClient,
@@ -55,7 +56,12 @@ def video_post(sandbox: Sandbox, source: dict[str, str] | None = None) -> dict[s
 
 
 def publish(
-    sandbox: Sandbox, post: dict[str, Any], *, sleeps: list[float] | None = None, **options: Any
+    sandbox: Sandbox,
+    post: dict[str, Any],
+    *,
+    sleeps: list[float] | None = None,
+    checked_files: dict[str, FileFacts] | None = None,
+    **options: Any,
 ) -> PublishResult:
     async def fake_sleep(seconds: float) -> None:
         assert sleeps is not None
@@ -72,7 +78,7 @@ def publish(
             ) as client:
                 settings = PublishOptions(network=LOCAL, poll_interval=0.02, **options)
                 return await Publisher(client, journal, PREFLIGHT, settings).publish(
-                    post, base_dir=sandbox.dir
+                    post, base_dir=sandbox.dir, checked_files=checked_files
                 )
         finally:
             journal.close()
@@ -116,6 +122,35 @@ class TestImagePins:
         assert body["media_source"]["source_type"] == "image_base64"
         assert body["media_source"]["content_type"] == "image/jpeg"
         assert (body["link"], body["board_section_id"]) == ("https://example.com/soup", "4975588517549")
+
+    def test_checked_files_are_judged_by_their_facts_not_looked_at_again(self, sandbox: Sandbox) -> None:
+        """A file named in `checked_files` (a scheduler's stored copy, size and type found when it
+        was stored) is judged by those facts: facts over the size limit reject the post, though
+        the file on disk is a small JPEG; nothing is sent."""
+        post = image_post(sandbox)
+        post["media"] = [{"kind": "image", "path": "soup.jpg"}]
+        facts = FileFacts(str(sandbox.dir / "soup.jpg"), size=IMAGE_MAX_BYTES + 1, mime="image/jpeg")
+        result = publish(sandbox, post, checked_files={"soup.jpg": facts})
+        assert (result.status, codes(result)) == (Status.REJECTED, ["pinterest.image.size_max"])
+        assert sandbox.state.requests == []
+
+    def test_a_checked_file_that_leads_outside_is_still_refused_when_sent(
+        self, sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        """The facts spare the preflight's look at a file, not the check of the file opened to be
+        sent: a link to a file outside the post's folder, named in `checked_files`, is refused
+        (`post.media.path_outside`) and no pin is created."""
+        secret = tmp_path_factory.mktemp("elsewhere") / "secret.jpg"  # not in the sandbox's folder
+        secret.write_bytes((sandbox.dir / "soup.jpg").read_bytes())
+        (sandbox.dir / "leak.jpg").symlink_to(secret)
+        post = image_post(sandbox)
+        post["media"] = [{"kind": "image", "path": "leak.jpg"}]
+        facts = FileFacts(str(sandbox.dir / "leak.jpg"), size=secret.stat().st_size, mime="image/jpeg")
+        unchecked = publish(sandbox, post)  # without facts, the preflight finds it first
+        assert (unchecked.status, codes(unchecked)) == (Status.REJECTED, ["post.media.path_outside"])
+        result = publish(sandbox, post, checked_files={"leak.jpg": facts})
+        assert (result.status, codes(result)) == (Status.REJECTED, ["post.media.path_outside"])
+        assert sandbox.state.pins == {}
 
     def test_a_post_with_errors_is_never_sent(self, sandbox: Sandbox) -> None:
         """A video without a cover is rejected by preflight; Pinterest sees no request."""
