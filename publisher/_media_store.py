@@ -15,6 +15,7 @@ import hashlib
 import os
 import secrets
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -106,8 +107,8 @@ class MediaStore(Protocol):
         """The items of `workspace` among `media_ids`, by id, in one read (missing ones left out)."""
 
     def open(self, media: StoredMedia) -> contextlib.AbstractContextManager[Path]:
-        """A local file holding the media's bytes, directly in `folder`, for the time of the
-        `with`."""
+        """A local file holding the media's bytes (as many as were stored), directly in
+        `folder`, for the time of the `with`; a MediaError when it is gone or was changed."""
 
     def delete(self, media_id: str, workspace: str) -> bool: ...
 
@@ -168,8 +169,17 @@ class FolderMedia:
     @contextlib.contextmanager
     def open(self, media: StoredMedia) -> Iterator[Path]:
         path = self.folder / media.id
-        if not os.path.isfile(path):
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            info = None
+        if info is None or not stat.S_ISREG(info.st_mode):
             raise MediaError(f"media {media.id} is recorded but its file {path} is gone")
+        if info.st_size != media.size:  # what is sent is judged by what was stored (its size, type)
+            raise MediaError(
+                f"media {media.id} was changed after it was stored: its file {path} has "
+                f"{info.st_size:,} bytes where {media.size:,} were stored; upload it again"
+            )
         yield path
 
     def delete(self, media_id: str, workspace: str) -> bool:

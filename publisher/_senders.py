@@ -7,11 +7,12 @@ on first use and shared by every post of that account.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pinrules import Preflight
+from pinrules import FileFacts, Preflight
 
 from ._accounts import Accounts
 from ._api import token_from_env
@@ -79,10 +80,19 @@ class Senders:
         defaults = {"defaultBoardId": stored.default_board_id} if stored.default_board_id else None
         return publisher, defaults
 
-    async def send(self, post: dict[str, Any], account: str | None, folder: Path, owner: str) -> Outcome:
+    async def send(
+        self,
+        post: dict[str, Any],
+        account: str | None,
+        folder: Path,
+        owner: str,
+        checked: Mapping[str, FileFacts] | None = None,
+    ) -> Outcome:
         publisher, defaults = self._publisher(account)
         try:
-            result = await publisher.publish(post, account=defaults, base_dir=folder, owner=owner)
+            result = await publisher.publish(
+                post, account=defaults, base_dir=folder, owner=owner, checked_files=checked
+            )
         except ConnectionFailed as error:  # the API is out of reach: nothing was sent, try later
             problem = self.preflight.diagnose("pinterest.api.unavailable", str(error)).to_dict()
             return Outcome(PostState.SCHEDULED, diagnostics=(problem,))

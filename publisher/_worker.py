@@ -20,12 +20,12 @@ import os
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pinrules import Preflight
+from pinrules import FileFacts, Preflight
 
 from ._errors import MediaError
 from ._events import Event, Events
@@ -43,8 +43,9 @@ Ready = collections.deque[tuple[ScheduledPost, float]]
 Sending = dict[asyncio.Task[Outcome], tuple[ScheduledPost, float]]
 # the stored media of the posts in `Ready`, looked up together: by (workspace, media id)
 Known = dict[tuple[str, str], StoredMedia]
-# what sends one post: (post, account name, folder of its media files, owner) -> outcome
-Send = Callable[[dict[str, Any], str | None, Path, str], Awaitable[Outcome]]
+# what sends one post: (post, account name, folder of its media files, owner, what is known of
+# its stored media files by path as the post names them: see `Publisher.publish`) -> outcome
+Send = Callable[[dict[str, Any], str | None, Path, str, Mapping[str, FileFacts]], Awaitable[Outcome]]
 # whether a create of the post (as `Send` gets it) may already have been sent, or made its pin
 SentBefore = Callable[[dict[str, Any]], bool]
 
@@ -317,8 +318,8 @@ class Worker:
                 PostState.MISSED, diagnostics=(self._diagnostic("post.scheduled_at.missed", late),)
             )
         try:
-            with self._local_media(item, known) as (post, folder):
-                outcome = await self.send(post, item.account, folder, self.owner)
+            with self._local_media(item, known) as (post, folder, checked):
+                outcome = await self.send(post, item.account, folder, self.owner, checked)
         except Exception as error:  # one post's trouble is its own result
             return Outcome(
                 PostState.FAILED, diagnostics=(self._diagnostic("post.publish.error", str(error)),)
@@ -338,7 +339,7 @@ class Worker:
         if self.sent_before is None:
             return item.taken_over
         try:
-            with self._local_media(item, known) as (post, _):  # the post as `send` would get it: its key
+            with self._local_media(item, known) as (post, _, _):  # the post as `send` would get it: its key
                 return self.sent_before(post)
         except Exception:  # its media gone, the journal unreadable: as with no journal
             return item.taken_over
@@ -362,12 +363,15 @@ class Worker:
     @contextlib.contextmanager
     def _local_media(
         self, item: ScheduledPost, known: Known | None = None
-    ) -> Iterator[tuple[dict[str, Any], Path]]:
-        """The post with stored media (`med_...` ids) as local files, and their folder. `known`:
-        the media as looked up with the post's batch (one missing there is gone)."""
+    ) -> Iterator[tuple[dict[str, Any], Path, dict[str, FileFacts]]]:
+        """The post with stored media (`med_...` ids) as local files, their folder, and their
+        size and type as found when they were stored (by path as the post now names them: the
+        files phase of the preflight does not look at them again). `known`: the media as looked
+        up with the post's batch (one missing there is gone)."""
         post = dict(item.post)
+        checked: dict[str, FileFacts] = {}
         if not _stored_media_ids(post):
-            yield post, Path.cwd()  # the post's paths lead into it
+            yield post, Path.cwd(), checked  # the post's paths lead into it
             return
         with contextlib.ExitStack() as stack:
             items = []
@@ -385,8 +389,9 @@ class Worker:
                     raise MediaError(f"stored media {media_id} is gone")
                 path = stack.enter_context(self.media.open(stored))  # a file in the media folder
                 items.append({k: v for k, v in entry.items() if k != "mediaId"} | {"path": path.name})
+                checked[path.name] = FileFacts(str(path), size=stored.size, mime=stored.mime)
             post["media"] = items
-            yield post, self.media.folder
+            yield post, self.media.folder, checked
 
     async def _renew(self, item: ScheduledPost) -> None:
         """Keep the lease while the post is being sent (a video upload can take long)."""

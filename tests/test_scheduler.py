@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from pinrules import Preflight
+from pinrules import FileFacts, Preflight
 from publisher import (
     Backend,
     Events,
@@ -881,7 +881,7 @@ class TestHandOver:
 def _send_after(pauses: dict[str, float], sent: list[str] | None = None) -> Any:
     """A stand-in `send`: each post published after its pause (0 when not named)."""
 
-    async def send(post: dict[str, Any], account: Any, folder: Path, owner: str) -> Outcome:
+    async def send(post: dict[str, Any], account: Any, folder: Path, owner: str, *_: Any) -> Outcome:
         if sent is not None:
             sent.append(post["id"])
         await asyncio.sleep(pauses.get(post["id"], 0))
@@ -913,7 +913,7 @@ def _stopped_as_it_sends(backend: Backend, grace: float) -> Worker:
     """A worker that gets a SIGTERM as its send begins, the send done exactly as grace ends."""
     workers: list[Worker] = []
 
-    async def send(post: dict[str, Any], account: Any, folder: Path, owner: str) -> Outcome:
+    async def send(post: dict[str, Any], account: Any, folder: Path, owner: str, *_: Any) -> Outcome:
         workers[0].stop()
         await asyncio.sleep(grace)
         return Outcome(PostState.PUBLISHED, "1", "u")
@@ -1287,7 +1287,7 @@ class TestWorkerBatchReads:
             events = Events()
             bridge(events, ours.webhooks, clock=lambda: START)
 
-            async def send(post: dict[str, Any], account: Any, folder: Path, owner: str) -> Outcome:
+            async def send(post: dict[str, Any], account: Any, folder: Path, owner: str, *_: Any) -> Outcome:
                 if post["id"] == "p2":  # p0 and p1 are recorded by now (the batch that took p2)
                     theirs.webhooks.subscribe("default", "https://a.example/hook", ("post.published",), START)
                 return Outcome(PostState.PUBLISHED, "1", "u")
@@ -1334,7 +1334,7 @@ class TestWorkerBatchReads:
     def _send_reading_files(self, files: dict[str, bytes]) -> Any:
         """A stand-in `send` that keeps the bytes of each post's media file as the worker gives it."""
 
-        async def send(post: dict[str, Any], account: Any, folder: Path, owner: str) -> Outcome:
+        async def send(post: dict[str, Any], account: Any, folder: Path, owner: str, *_: Any) -> Outcome:
             files[post["id"]] = (folder / post["media"][0]["path"]).read_bytes()
             return Outcome(PostState.PUBLISHED, "1", "u")
 
@@ -1352,6 +1352,46 @@ class TestWorkerBatchReads:
         failed = backend.schedule.get("p4")
         assert failed is not None
         assert [d["message"] for d in failed.diagnostics] == [f"stored media {media_ids[4]} is gone"]
+
+    def test_each_post_is_sent_with_what_was_found_of_its_stored_media(self, backend: Backend) -> None:
+        """The worker hands `send` the size and type each stored medium was found to have when
+        it was stored, by the path the post now names it with: the preflight judges the copy by
+        them instead of looking at it again (the copy does not change)."""
+        media_ids = self._with_stored_media(backend, 3)
+        given: dict[str, Any] = {}
+
+        async def send(post: dict[str, Any], account: Any, folder: Path, owner: str, checked: Any) -> Outcome:
+            given[post["id"]] = (post["media"][0]["path"], folder, dict(checked))
+            return Outcome(PostState.PUBLISHED, "1", "u")
+
+        worker = _bare_worker(backend, send, Clock(START + 1), concurrency=3)
+        assert asyncio.run(worker.run(once=True)).counts == {"published": 3}
+        for n, media_id in enumerate(media_ids):
+            stored = backend.media.get(media_id, "default")
+            assert stored is not None
+            name, folder, checked = given[f"p{n}"]
+            assert checked == {name: FileFacts(str(folder / name), size=stored.size, mime=stored.mime)}
+            assert stored.size == len(b"image %d" % n)
+
+    def test_a_stored_copy_changed_after_it_was_stored_fails_its_post(self, tmp_path: Path) -> None:
+        """A stored copy whose size is no longer what was stored (edited, cut short) is not sent
+        on the strength of the old facts: its post fails, saying so; the others go out."""
+        backend = open_backend(f"sqlite:{tmp_path / 'db'}")
+        try:
+            media_ids = self._with_stored_media(backend, 3)
+            with (backend.media.folder / media_ids[1]).open("ab") as copy:
+                copy.write(b"<html>")
+            files: dict[str, bytes] = {}
+            worker = _bare_worker(backend, self._send_reading_files(files), Clock(START + 1), concurrency=3)
+            assert asyncio.run(worker.run(once=True)).counts == {"published": 2, "failed": 1}
+            assert sorted(files) == ["p0", "p2"]
+            failed = backend.schedule.get("p1")
+            assert failed is not None
+            (message,) = [d["message"] for d in failed.diagnostics]
+            assert message.startswith(f"media {media_ids[1]} was changed after it was stored"), message
+            assert "13 bytes where 7 were stored" in message
+        finally:
+            backend.close()
 
     def test_stored_media_are_looked_up_once_per_batch(self, tmp_path: Path) -> None:
         """The records of the stored media of the posts taken together are read in one query."""
