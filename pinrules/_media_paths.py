@@ -15,11 +15,11 @@ Two checks, with one code (`post.media.path_outside`):
 from __future__ import annotations
 
 import os
-from collections.abc import Container, Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._files import resolve_media_path
+from ._files import FileFacts, resolve_media_path
 
 if TYPE_CHECKING:
     from ._config import Settings
@@ -108,12 +108,18 @@ def _media_paths(post: Any) -> Iterator[tuple[int, str]]:
 
 
 def media_outside_findings(
-    post: Any, base_dir: Path, folders: MediaFolders, *, resolve: bool, checked: Container[str] = ()
+    post: Any,
+    base_dir: Path,
+    folders: MediaFolders,
+    *,
+    resolve: bool,
+    checked: Mapping[str, FileFacts] | None = None,
 ) -> list[Finding]:
     """`post.media.path_outside` for each media path leaving the allowed folders: as written,
-    and with `resolve` also after following symlinks, except for the `checked` paths (a
-    scheduler's stored copies: its own files, named by it; the file opened to be sent is
-    checked again whatever the path, see `publisher._media_file`)."""
+    and with `resolve` also after following symlinks, except for the paths in `checked` (see
+    `OnlinePost.checked`: files whose caller vouches for them, and opens them with this check
+    itself before it sends them)."""
+    checked = checked or {}
     findings: list[Finding] = []
     for index, value in _media_paths(post):
         where: tuple[str | int, ...] = ("media", index, "path")

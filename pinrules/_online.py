@@ -135,9 +135,10 @@ def url_findings(target: Target, facts: UrlFacts) -> list[Finding]:
 @dataclass
 class OnlinePost:
     """A post to check online, and the folder its relative media paths start from. `checked`:
-    what is already known of some of its local files, by their path as the post writes it (a
-    scheduler's stored copies, whose size and type were found when they were stored and which
-    do not change): those are judged from these facts, not looked at again."""
+    what is already known of some of its local files, by their path as the post writes it:
+    those are judged from these facts, not looked at again. For files whose caller keeps them
+    unchanged and checks them itself when it opens them (a scheduler's stored copies, whose
+    size and type were found when they were stored)."""
 
     post: Any
     base_dir: Path
@@ -166,8 +167,7 @@ async def target_findings(
 
         facts = await probe_all(urls, network)
     results = []
-    for index, (found, base_dir) in enumerate(per_post):
-        known = checked[index] if checked else {}
+    for (found, base_dir), known in zip(per_post, checked or [{}] * len(per_post), strict=True):
         findings: list[Finding] = []
         for target in found:
             if target.source == "path":

@@ -116,6 +116,14 @@ class MediaStore(Protocol):
         """Let go of what the store holds locally."""
 
 
+def changed_size(media: StoredMedia, size: int) -> str:
+    """The error of a stored item whose bytes are no longer as many as were stored."""
+    return (
+        f"media {media.id} was changed after it was stored: it has {size:,} bytes where "
+        f"{media.size:,} were stored; store the file again (schedule or upload it) and retry"
+    )
+
+
 class FolderMedia:
     """Media files in a folder beside the SQLite store, their records in its `media` table."""
 
@@ -176,10 +184,7 @@ class FolderMedia:
         if info is None or not stat.S_ISREG(info.st_mode):
             raise MediaError(f"media {media.id} is recorded but its file {path} is gone")
         if info.st_size != media.size:  # what is sent is judged by what was stored (its size, type)
-            raise MediaError(
-                f"media {media.id} was changed after it was stored: its file {path} has "
-                f"{info.st_size:,} bytes where {media.size:,} were stored; upload it again"
-            )
+            raise MediaError(changed_size(media, info.st_size))
         yield path
 
     def delete(self, media_id: str, workspace: str) -> bool:

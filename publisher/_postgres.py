@@ -30,7 +30,14 @@ from psycopg_pool import ConnectionPool
 from pinrules import SNIFF_BYTES, sniff
 
 from ._errors import MediaError, StoreError
-from ._media_store import MEDIA_COLUMNS, IncomingMedia, SpooledIncoming, StoredMedia, new_media_id
+from ._media_store import (
+    MEDIA_COLUMNS,
+    IncomingMedia,
+    SpooledIncoming,
+    StoredMedia,
+    changed_size,
+    new_media_id,
+)
 from ._schedule import PostState, ScheduledPost
 from ._schedule_sql import Cursor, SqlScheduleStore
 from ._webhook_sql import SqlWebhookStore
@@ -464,6 +471,7 @@ class PostgresMedia:
 
         descriptor, name = tempfile.mkstemp(dir=self.folder, prefix=".reading-")  # 0600
         try:
+            written = 0
             with os.fdopen(descriptor, "wb") as target:
                 for seq in range(max(1, -(-media.size // MEDIA_CHUNK))):
                     with self.database.transaction() as sql:
@@ -474,7 +482,9 @@ class PostgresMedia:
                     if row is None and media.size:
                         raise MediaError(f"media {media.id} is recorded but part {seq} of it is gone")
                     if row is not None:
-                        target.write(bytes(row[0]))
+                        written += target.write(bytes(row[0]))
+            if written != media.size:  # what is sent is judged by what was stored (its size, type)
+                raise MediaError(changed_size(media, written))
             os.replace(name, path)
         except BaseException:
             Path(name).unlink(missing_ok=True)

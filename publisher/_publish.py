@@ -139,7 +139,8 @@ class Publisher:
         for anything that happens to this post. `owner` names the claim (a scheduler worker's id;
         default: this publisher's). `checked_files`: what is known of some of its local files,
         by path as written (see `OnlinePost.checked`): judged from these facts, not looked at
-        again before sending; the file opened to be sent is checked as ever."""
+        again by the preflight; the file opened to be sent is still refused when it is not a
+        regular file inside the allowed folders."""
         result = PublishResult(Status.REJECTED, file=document.name if document else None)
         if isinstance(post, dict) and isinstance(post.get("id"), str):
             result.post_id = post["id"]

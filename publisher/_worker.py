@@ -34,8 +34,8 @@ from ._schedule import Outcome, PostState, ScheduledPost, ScheduleStore
 
 log = logging.getLogger("pinrules.worker")
 
-# a batch: the slots' worth of posts that start now and as many that follow as slots free up
-# (half the store transactions of one slots' worth; each waits at most `hold` for its slot)
+# a batch while sends are quick: the slots' worth of posts that start now and as many that
+# follow as slots free up (half the store transactions; see `run`)
 BATCH_SLOTS = 2
 # posts taken in a batch, waiting for a free slot: (post, when taken, on the loop's clock)
 Ready = collections.deque[tuple[ScheduledPost, float]]
@@ -109,6 +109,7 @@ class Worker:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()  # for `run`: a post ended, or a stop
         self._alarm: asyncio.TimerHandle | None = None  # for `run`: a post waited `hold` for a slot
+        self._longest = 0.0  # for `run`: the longest send that ended since the last take (seconds)
         self.report = WorkerReport()
 
     def stop(self) -> None:
@@ -136,14 +137,19 @@ class Worker:
                 room = self.settings.concurrency - len(sending)
                 if room and not ready:
                     now = loop.time()
-                    # while the posts in flight are quick (a slot frees up soon), a batch of
-                    # twice the slots: what starts now and what follows as slots free up, one
-                    # store transaction for both; with none in flight yet (how quick is not
-                    # known) or a slow one among them (an upload), only what can start now
-                    quick = bool(sending) and all(
-                        now - began < self.settings.hold for _, began in sending.values()
+                    # while sends are quick (each that ended since the last take, and each
+                    # still in flight, under half the hold), a batch of twice the slots: what
+                    # starts now and what follows as slots free up, within about one send, well
+                    # inside the hold; else (none in flight yet: how quick is not known; a
+                    # slow one, an upload) only what can start now, so that nothing waits long
+                    half = self.settings.hold / 2
+                    quick = (
+                        bool(sending)
+                        and self._longest < half
+                        and all(now - began < half for _, began in sending.values())
                     )
                     batch = BATCH_SLOTS * self.settings.concurrency if quick else room
+                    self._longest = 0.0
                     taken = self._exchange(ended, batch)
                     ready.extend((item, now) for item in taken)
                     known = self._look_up_media(taken)
@@ -210,7 +216,8 @@ class Worker:
         they were); once it ends, its outcome joins `ended`."""
 
         def sent(task: asyncio.Task[Outcome]) -> None:
-            sending.pop(task)
+            _, began = sending.pop(task)
+            self._longest = max(self._longest, asyncio.get_running_loop().time() - began)
             if task.cancelled():  # abandoned after the grace period: the lease lapses
                 pass
             elif (error := task.exception()) is not None:  # not a post's trouble (`_attempt` keeps those)

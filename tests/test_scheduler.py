@@ -1215,6 +1215,29 @@ class TestWorkerStopsAndFaults:
         assert sent == [f"p{n}" for n in range(10)]
         assert [backend.schedule.get(f"p{n}").attempts for n in range(10)] == [1] * 10  # type: ignore[union-attr]
 
+    def test_sends_near_the_hold_take_only_the_free_slots(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Sends that take more than half the hold (found by a review: a batch of twice the
+        slots then waited the whole hold, went back, and was taken again, more transactions
+        than before): a take takes only the free slots, and nothing goes back."""
+        for n in range(8):
+            backend.schedule.add(_item(f"p{n}", time.time() - 20 + n))
+        asked: list[int] = []
+        real_take = backend.schedule.finish_and_take
+
+        def counting(ended: Any, now: float, owner: str, lease: float, room: int) -> Any:
+            asked.append(room)
+            return real_take(ended, now, owner, lease, room)
+
+        monkeypatch.setattr(backend.schedule, "finish_and_take", counting)
+        monkeypatch.setattr(backend.schedule, "release", lambda *_: pytest.fail("a post went back"))
+        send = _send_after({f"p{n}": 0.14 + 0.05 * (n % 2) for n in range(8)})
+        worker = _bare_worker(backend, send, time.time, concurrency=2, hold=0.2)
+        assert asyncio.run(worker.run(once=True)).counts == {"published": 8}
+        assert max(asked) <= 2, asked
+        assert [backend.schedule.get(f"p{n}").attempts for n in range(8)] == [1] * 8  # type: ignore[union-attr]
+
     def test_slow_sends_in_every_slot_take_only_what_can_start(
         self, backend: Backend, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -1389,9 +1412,29 @@ class TestWorkerBatchReads:
             assert failed is not None
             (message,) = [d["message"] for d in failed.diagnostics]
             assert message.startswith(f"media {media_ids[1]} was changed after it was stored"), message
-            assert "13 bytes where 7 were stored" in message
+            assert "it has 13 bytes where 7 were stored" in message
         finally:
             backend.close()
+
+    def test_a_stored_item_not_as_long_as_recorded_fails_its_post_on_postgresql(
+        self, backend: Backend
+    ) -> None:
+        """PostgreSQL keeps the bytes in chunks: an item whose chunks no longer add up to the
+        size recorded (and judged by the preflight) is not sent; its post fails, saying so."""
+        if backend.kind != "postgresql":
+            pytest.skip("the SQLite backend's copies are files: see the test above")
+        media_ids = self._with_stored_media(backend, 2)
+        with backend.database.transaction() as sql:
+            sql.execute("UPDATE pinrules_media SET size = size - 1 WHERE id = ?", (media_ids[0],))
+        files: dict[str, bytes] = {}
+        worker = _bare_worker(backend, self._send_reading_files(files), Clock(START + 1), concurrency=2)
+        assert asyncio.run(worker.run(once=True)).counts == {"published": 1, "failed": 1}
+        assert sorted(files) == ["p1"]
+        failed = backend.schedule.get("p0")
+        assert failed is not None
+        (message,) = [d["message"] for d in failed.diagnostics]
+        changed = f"media {media_ids[0]} was changed after it was stored: it has 7 bytes where 6"
+        assert message.startswith(changed), message
 
     def test_stored_media_are_looked_up_once_per_batch(self, tmp_path: Path) -> None:
         """The records of the stored media of the posts taken together are read in one query."""
