@@ -182,7 +182,7 @@ class FolderMedia:
         except (OSError, ValueError):
             info = None
         if info is None or not stat.S_ISREG(info.st_mode):
-            raise MediaError(f"media {media.id} is recorded but its file {path} is gone")
+            raise MediaError(f"media {media.id} is recorded but its file is gone from the media folder")
         if info.st_size != media.size:  # what is sent is judged by what was stored (its size, type)
             raise MediaError(changed_size(media, info.st_size))
         yield path
