@@ -895,6 +895,23 @@ def _bare_worker(backend: Backend, send: Any, clock: Any, **settings: Any) -> Wo
                   settings=WorkerSettings(poll_interval=0.05, **settings))  # fmt: skip
 
 
+def _takes_none_given_back(backend: Backend, monkeypatch: pytest.MonkeyPatch, count: int) -> list[int]:
+    """`count` posts due (p0 first), and the number of posts each exchange with the store asks
+    for, as the worker runs; a give-back fails the test."""
+    for n in range(count):
+        backend.schedule.add(_item(f"p{n}", time.time() - 20 + n))
+    asked: list[int] = []
+    real = backend.schedule.finish_and_take
+
+    def counting(ended: Any, now: float, owner: str, lease: float, room: int) -> Any:
+        asked.append(room)
+        return real(ended, now, owner, lease, room)
+
+    monkeypatch.setattr(backend.schedule, "finish_and_take", counting)
+    monkeypatch.setattr(backend.schedule, "release", lambda *_: pytest.fail("a post went back"))
+    return asked
+
+
 def _status(backend: Backend, post_id: str) -> str:
     item = backend.schedule.get(post_id)
     assert item is not None
@@ -1193,17 +1210,7 @@ class TestWorkerStopsAndFaults:
         start; once a slot frees while the other posts in flight are quick, a take takes twice
         the slots, so half as many store transactions. Nothing is given back, each post is
         taken once, and the posts go out in due order."""
-        for n in range(10):
-            backend.schedule.add(_item(f"p{n}", time.time() - 20 + n))
-        asked: list[int] = []
-        real = backend.schedule.finish_and_take
-
-        def counting(ended: Any, now: float, owner: str, lease: float, room: int) -> Any:
-            asked.append(room)
-            return real(ended, now, owner, lease, room)
-
-        monkeypatch.setattr(backend.schedule, "finish_and_take", counting)
-        monkeypatch.setattr(backend.schedule, "release", lambda *_: pytest.fail("a post went back"))
+        asked = _takes_none_given_back(backend, monkeypatch, 10)
         sent: list[str] = []  # the slots free one at a time: p0 ends first, the others in turn
         send = _send_after({f"p{n}": 0.02 * (n % 2 + 1) for n in range(10)}, sent)
         worker = _bare_worker(backend, send, time.time, concurrency=2)
@@ -1221,17 +1228,7 @@ class TestWorkerStopsAndFaults:
         """Sends that take more than half the hold (found by a review: a batch of twice the
         slots then waited the whole hold, went back, and was taken again, more transactions
         than before): a take takes only the free slots, and nothing goes back."""
-        for n in range(8):
-            backend.schedule.add(_item(f"p{n}", time.time() - 20 + n))
-        asked: list[int] = []
-        real_take = backend.schedule.finish_and_take
-
-        def counting(ended: Any, now: float, owner: str, lease: float, room: int) -> Any:
-            asked.append(room)
-            return real_take(ended, now, owner, lease, room)
-
-        monkeypatch.setattr(backend.schedule, "finish_and_take", counting)
-        monkeypatch.setattr(backend.schedule, "release", lambda *_: pytest.fail("a post went back"))
+        asked = _takes_none_given_back(backend, monkeypatch, 8)
         send = _send_after({f"p{n}": 0.14 + 0.05 * (n % 2) for n in range(8)})
         worker = _bare_worker(backend, send, time.time, concurrency=2, hold=0.2)
         assert asyncio.run(worker.run(once=True)).counts == {"published": 8}
