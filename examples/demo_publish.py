@@ -1,8 +1,8 @@
 """The publishing half of `make demo`: the example posts, published to the local stand-in.
 
-Starts `pinrules sandbox` on 127.0.0.1:47824, publishes examples/publish/ twice (the second
+Starts `pinrules sandbox` on 127.0.0.1:27824, publishes examples/publish/ twice (the second
 run answers from the publish journal); then the posting service on the embedded default
-(SQLite in a temporary folder): `pinrules serve` on 127.0.0.1:47825, one post published now and
+(SQLite in a temporary folder): `pinrules serve` on 127.0.0.1:27825, one post published now and
 one scheduled a few seconds ahead through `POST /v1/posts`, which `pinrules worker --once` sends
 when it is due; finally the pins the stand-in holds.
 """
@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PORT = 47824
-SERVICE_PORT = 47825
+# below 32768: outside the ports the system hands out to outgoing connections (Linux: 32768 and
+# up), so that a connection just closed (by `make test`, say) never holds the demo's port
+PORT = 27824
+SERVICE_PORT = 27825
 TOKEN = f"sandbox-demo-{secrets.token_hex(8)}"  # this run's: only its own stand-in accepts it
 BASE = f"http://127.0.0.1:{PORT}"
 

@@ -30,23 +30,23 @@ def test_the_demo_publishes_schedules_and_sends() -> None:
 def test_a_second_demo_never_talks_to_the_first_ones_servers() -> None:
     """Another program (another demo's stand-in, with its own token) holds the stand-in's port:
     the demo stops with a clear message and publishes nothing there."""
-    command = [sys.executable, "-m", "pinrules", "sandbox", "--port", "47824", "--token", "theirs"]
+    command = [sys.executable, "-m", "pinrules", "sandbox", "--port", "27824", "--token", "theirs"]
     other = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen("http://127.0.0.1:47824/_sandbox/pins", timeout=1).close()
+                urllib.request.urlopen("http://127.0.0.1:27824/_sandbox/pins", timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.1)
         demo = subprocess.run([sys.executable, str(ROOT / "examples" / "demo_publish.py")], cwd=ROOT,
                               capture_output=True, text=True, timeout=240, check=False)  # fmt: skip
-        with urllib.request.urlopen("http://127.0.0.1:47824/_sandbox/pins", timeout=5) as answer:
+        with urllib.request.urlopen("http://127.0.0.1:27824/_sandbox/pins", timeout=5) as answer:
             pins = json.load(answer)
     finally:
         other.terminate()
         other.wait(10)
     assert demo.returncode == 1, demo.stdout + demo.stderr
-    assert "the stand-in (port 47824) could not start (is its port busy?)" in demo.stdout + demo.stderr
+    assert "the stand-in (port 27824) could not start (is its port busy?)" in demo.stdout + demo.stderr
     assert "Traceback" not in demo.stderr
     assert pins == []
