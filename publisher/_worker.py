@@ -121,11 +121,11 @@ class Worker:
         """Send due posts until stopped; with `once`, until nothing is due, then return.
 
         Up to `concurrency` posts are sent at once. Posts are taken a batch at a time (what can
-        start now; twice the slots while the posts in flight are quick), together with recording
-        how the posts sent before ended, in one store transaction: one commit per batch instead
-        of two per post. A failure is
-        recorded at once (and synced). One task renews the leases of the posts taken; on a
-        stop, those taken but not started go back to the store as they were."""
+        start now; twice the slots while sends take under half the hold), together with
+        recording how the posts sent before ended, in one store transaction: one commit per
+        batch instead of two per post. A failure is recorded at once (and synced). One task
+        renews the leases of the posts taken; on a stop, those taken but not started go back to
+        the store as they were."""
         sending: Sending = {}
         ready: Ready = collections.deque()  # taken, not started yet
         ended: list[tuple[ScheduledPost, Outcome]] = []
