@@ -30,6 +30,7 @@ from aiohttp import web
 from pinrules import Diagnostic, Finding, OnlinePost, online_findings
 from publisher import (
     Event,
+    MediaError,
     Outcome,
     PostState,
     ScheduledPost,
@@ -83,6 +84,14 @@ async def json_body(request: web.Request) -> Any:
         ) from None
 
 
+class UnusableUpload(MediaError):
+    """An upload the post names whose stored bytes are gone or changed (a MediaError), and where."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index, self.message = index, message
+
+
 class Prepared:
     """A post made ready for the checks and the send: uploads resolved in one workspace."""
 
@@ -134,7 +143,10 @@ class Prepared:
         media = list(self.post["media"])
         for index, stored in self.uploads.items():
             entry = {k: v for k, v in media[index].items() if k != "mediaId"}
-            media[index] = entry | replace(stored)
+            try:
+                media[index] = entry | replace(stored)
+            except MediaError as error:  # its bytes gone or changed on the server: not usable
+                raise UnusableUpload(index, str(error)) from None
         return self.post | {"media": media}
 
     def _path(self, stored: StoredMedia) -> dict[str, Any]:
@@ -169,7 +181,11 @@ class Prepared:
 
     async def diagnostics(self, online: bool) -> list[Diagnostic]:
         service = self.service
-        checked = self.to_send()
+        try:
+            checked = self.to_send()
+        except UnusableUpload as error:  # nothing to check: the post cannot go out as it is
+            where = ("media", error.index, "mediaId")
+            return [service.preflight.diagnose("post.media.media_id_known", error.message, where)]
         found = service.preflight.check(checked, self.defaults)
         if online:
             probe = checked

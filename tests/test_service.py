@@ -209,6 +209,27 @@ class TestPublishing:
             assert [d["rule"] for d in body["diagnostics"]] == ["post.media.path_local_only"]
         assert service.sandbox.state.pins == {}
 
+    def test_an_upload_whose_file_is_gone_is_a_diagnostic_not_a_500(self, service: RunningService) -> None:
+        """An upload whose stored file was removed on the server (or changed size): POST /v1/posts
+        and POST /v1/posts/validate answer 422 post.media.media_id_known at the item, not 500,
+        and nothing is sent."""
+        status, _, media = upload(service, image("PNG"), "photo.png")
+        assert status == 201, media
+        post = {
+            "media": [{"kind": "image", "mediaId": media["mediaId"]}],
+            "options": {"pinterest": {"boardId": BOARD}},
+        }
+        (service.backend.media.folder / media["mediaId"]).unlink()
+        status, _, body = call(service, "POST", "/v1/posts", json=post)
+        assert (status, body["rule"]) == (422, "post.media.media_id_known"), body
+        assert body["diagnostics"][0]["pointer"] == "/media/0/mediaId"
+        assert media["mediaId"] in body["diagnostics"][0]["message"]
+        assert str(service.backend.media.folder) not in json.dumps(body)
+        status, _, checked = call(service, "POST", "/v1/posts/validate", json=post)
+        assert (status, checked["valid"]) == (200, False), checked
+        assert [d["rule"] for d in checked["diagnostics"]] == ["post.media.media_id_known"]
+        assert service.sandbox.state.pins == {}
+
     def test_an_unknown_media_id_is_a_diagnostic(self, service: RunningService) -> None:
         """A mediaId that is no upload of the workspace fails preflight with its own rule."""
         post = {
