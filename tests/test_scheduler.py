@@ -686,6 +686,53 @@ class TestProcesses:
         # its lease on the post by a moment (that attempt sends nothing and is retried shortly)
         assert listing["attempts"] in (2, 3)
 
+    def test_hostile_stored_copies_fail_their_posts_in_a_real_worker(
+        self, sandbox: Sandbox, tmp_path: Path
+    ) -> None:
+        """The worker judges stored copies by the facts recorded when they were stored; a copy
+        replaced since by a FIFO, by a link to /dev/zero, or by a file of another size fails its
+        own post, saying so (no hang on the FIFO, no endless read), and the rest go out: a real
+        `pinrules worker --once`, which exits 0."""
+        database = f"sqlite:{tmp_path / 'store'}"
+        names = ["fifo", "zero", "grown", "fine"]
+        _schedule_files(sandbox, database, [_post(sandbox, name, time.time() + 1) for name in names])
+        backend = open_backend(database)
+        try:
+            folder = backend.media.folder
+            copies = {}
+            for name in names:
+                item = backend.schedule.get(name)
+                assert item is not None
+                copies[name] = folder / item.post["media"][0]["mediaId"]
+        finally:
+            backend.close()
+        copies["fifo"].unlink()
+        os.mkfifo(copies["fifo"])
+        copies["zero"].unlink()
+        copies["zero"].symlink_to("/dev/zero")
+        with copies["grown"].open("ab") as grown:
+            grown.write(b"<html>")
+        time.sleep(1.2)  # all due
+        done = subprocess.run([*_worker_process_command(database), "--once"], env=_env(sandbox),
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert _statuses(database) == {
+            "fifo": "failed",
+            "zero": "failed",
+            "grown": "failed",
+            "fine": "published",
+        }
+        messages = {
+            name: json.loads(run("schedule", "show", name, "--database", database).stdout)["diagnostics"][0][
+                "message"
+            ]
+            for name in ("fifo", "zero", "grown")
+        }
+        assert "is gone from the media folder" in messages["fifo"]
+        assert "is gone from the media folder" in messages["zero"]
+        assert "was changed after it was stored" in messages["grown"]
+        assert [pin["title"] for pin in sandbox.state.pins.values()] == ["Post fine"]
+
     def test_once_sends_what_is_due_and_exits(self, sandbox: Sandbox, database: str) -> None:
         """`worker --once` (for cron) sends the due posts, leaves the others, and exits 0."""
         _schedule_files(sandbox, database, [_post(sandbox, "now", time.time() + 3),
