@@ -89,7 +89,7 @@ class UnusableUpload(MediaError):
 
     def __init__(self, index: int, message: str) -> None:
         super().__init__(message)
-        self.index, self.message = index, message
+        self.index = index
 
 
 class Prepared:
@@ -185,7 +185,7 @@ class Prepared:
             checked = self.to_send()
         except UnusableUpload as error:  # nothing to check: the post cannot go out as it is
             where = ("media", error.index, "mediaId")
-            return [service.preflight.diagnose("post.media.media_id_known", error.message, where)]
+            return [service.preflight.diagnose("post.media.media_id_known", str(error), where)]
         found = service.preflight.check(checked, self.defaults)
         if online:
             probe = checked
